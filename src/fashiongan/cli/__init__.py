@@ -1,0 +1,40 @@
+"""The ``fashiongan`` command: argparse subcommands, one module each.
+
+Each command module has ``add_parser(subparsers)`` (which sets ``func``) and a ``run(args)``
+that calls the Python API. A ``UserError`` becomes one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fashiongan import __version__
+from fashiongan.cli import data, evaluate, evaluator, generate, train
+from fashiongan.errors import UserError
+
+COMMANDS = (train, generate, data, evaluate, evaluator)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fashiongan",
+        description="Train GANs on fashion images, generate new ones per class, and measure them.",
+    )
+    parser.add_argument("--version", action="version", version=f"fashiongan {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"fashiongan: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fashiongan: interrupted", file=sys.stderr)
+        return 130
