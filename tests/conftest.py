@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,64 @@ def tiny_image_folder(tmp_path: Path) -> Path:
             pixels[..., class_index] = 255  # each class leans to one colour channel
             Image.fromarray(pixels, "RGB").save(root / name / f"{i}.png")
     return root
+
+
+@dataclass
+class MessyFolder:
+    """An image folder with one of every kind of good and bad file, and what a check should say."""
+
+    root: Path
+    good: dict[str, int]  # class -> good images (with Pillow's default pixel limit)
+    bad: dict[str, str]  # path relative to root -> words the reason must contain
+    bomb: str  # relative path of a 120x100 image, bad only with max_pixels=bomb_limit
+    bomb_limit: int = 10_000
+
+
+def _save(path: Path, image: Image.Image, **kwargs) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **kwargs)
+
+
+def _noise(size: tuple[int, int], seed: int = 0) -> Image.Image:
+    width, height = size
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8))
+
+
+@pytest.fixture
+def messy_image_folder(tmp_path: Path) -> MessyFolder:
+    """tops/ holds odd-but-good modes and most bad files; shoes/ holds other formats and the bomb."""
+    root = tmp_path / "messy"
+    tops, shoes = root / "tops", root / "shoes"
+    _save(tops / "rgb.png", _noise((10, 8)))
+    _save(tops / "photo.jpg", _noise((12, 12), 1), quality=90)
+    _save(tops / "cmyk.jpg", Image.new("CMYK", (8, 8), (0, 255, 255, 0)))
+    palette = Image.new("P", (8, 8), 0)  # left half: index 0 (transparent), right half: index 1 (red)
+    palette.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    palette.paste(1, (4, 0, 8, 8))
+    _save(tops / "palette.gif", palette, transparency=0)
+    _save(tops / "gray16.png", Image.fromarray(np.full((8, 8), 32896, dtype=np.uint16)))
+    _save(tops / "alpha.png", Image.new("RGBA", (8, 8), (255, 0, 0, 0)))
+    _save(tops / "gray_alpha.png", Image.new("LA", (8, 8), (0, 0)))
+    _save(tops / "nested" / "deeper" / "deep.png", _noise((7, 9), 2))
+    _save(tops / ".hidden.png", _noise((8, 8)))  # hidden: ignored, never counted
+    _save(tops / ".thumbs" / "x.png", _noise((8, 8)))
+    (tops / "empty.png").write_bytes(b"")
+    (tops / "notes.txt").write_text("not an image")
+    (tops / "garbage.png").write_bytes(np.random.default_rng(3).bytes(500))
+    _save(tops / "cut.png", _noise((32, 32), 4))
+    (tops / "cut.png").write_bytes((tops / "cut.png").read_bytes()[:1500])
+    _save(tops / "cut.jpg", _noise((64, 64), 5), quality=95)
+    (tops / "cut.jpg").write_bytes((tops / "cut.jpg").read_bytes()[:3000])
+    _save(shoes / "a.bmp", _noise((9, 9)))
+    _save(shoes / "b.webp", _noise((9, 11)))
+    _save(shoes / "c.tif", _noise((11, 9)))
+    _save(shoes / "D.PNG", _noise((6, 6)))
+    _save(shoes / "bomb.png", Image.new("L", (120, 100), 0))
+    bad = {
+        "tops/empty.png": "zero bytes",
+        "tops/notes.txt": "unsupported extension '.txt'",
+        "tops/garbage.png": "not an image Pillow can read",
+        "tops/cut.png": "corrupt or truncated",
+        "tops/cut.jpg": "corrupt or truncated",
+    }
+    return MessyFolder(root=root, good={"shoes": 5, "tops": 8}, bad=bad, bomb="shoes/bomb.png")

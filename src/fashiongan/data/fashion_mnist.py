@@ -42,8 +42,12 @@ SPLIT_FILES = {
 FILE_NAMES = [name for pair in SPLIT_FILES.values() for name in pair]
 
 # SHA-256 of the *uncompressed* IDX bytes. We hash the content rather than the .gz file because
-# repackagers (Debian's dataset-fashion-mnist) rewrite the gzip header (name, mtime) while the data
-# is byte-identical; hashing the content accepts both copies and still rejects any change to the data.
+# repackagers rewrite the gzip header: Debian's dataset-fashion-mnist drops the file name and resets the
+# mtime, so its .gz files do not match the MD5s in the Fashion-MNIST README although the compressed data
+# is identical. (Checked: putting back the original header, name and mtime 2017-08-31, reproduces
+# all four published MD5s, e.g. train-images 8d4fb7e6c68d591d4c3dfef9ec88bf0d.) The official .gz files
+# themselves have SHA-256 3aede38d... (train-images), a04f1713... (train-labels), 346e55b9... (t10k-images)
+# and 67da17c7... (t10k-labels). Hashing the content accepts every faithful copy and rejects changed data.
 CONTENT_SHA256 = {
     "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",

@@ -1,0 +1,102 @@
+"""Find the bad files in an image folder and move them out of the way (never delete them).
+
+A file is judged by ``folders.read_image``, the same function the loader decodes with, so a folder
+that passes the check loads without skipping anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from fashiongan.data.folders import BadImageError, loose_files, read_image, scan_folder
+from fashiongan.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BadFile:
+    path: Path
+    reason: str
+
+
+@dataclass
+class CheckReport:
+    """What ``check_folder`` found: good images per class and every bad file with its reason."""
+
+    root: Path
+    counts: dict[str, int] = field(default_factory=dict)  # class name -> good images, sorted by name
+    bad: list[BadFile] = field(default_factory=list)
+
+    @property
+    def num_good(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad
+
+
+def check_folder(root: str | Path, max_pixels: int | None = Image.MAX_IMAGE_PIXELS) -> CheckReport:
+    """Open and fully decode every file of ``ROOT/<class>/...``; count the good ones, list the bad ones.
+
+    ``max_pixels`` is the decompression-bomb limit (Pillow's by default; None disables it).
+    """
+    root = Path(root)
+    report = CheckReport(root=root)
+    for path, class_name in scan_folder(root):
+        report.counts.setdefault(class_name, 0)
+        try:
+            read_image(path, max_pixels=max_pixels)
+        except BadImageError as exc:
+            report.bad.append(BadFile(path, str(exc)))
+        else:
+            report.counts[class_name] += 1
+    report.bad.extend(BadFile(path, "not inside a class folder") for path in loose_files(root))
+    return report
+
+
+def _free_destination(path: Path) -> Path:
+    """``path``, or ``name.1.ext``, ``name.2.ext``, ... : the first that does not exist yet."""
+    candidate, n = path, 0
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{path.stem}.{n}{path.suffix}")
+    return candidate
+
+
+def _check_quarantine_dir(root: Path, qdir: Path) -> None:
+    try:
+        inside = qdir.resolve().relative_to(root.resolve())
+    except ValueError:
+        return
+    if not any(part.startswith(".") for part in inside.parts):  # hidden folders are never scanned
+        raise UserError(
+            f"--quarantine {qdir} is inside {root}, where it would be read as a class; "
+            "choose a folder outside it (or a hidden one such as ROOT/.quarantine)"
+        )
+
+
+def quarantine(report: CheckReport, root: str | Path, qdir: str | Path) -> list[tuple[Path, Path]]:
+    """Move every bad file of ``report`` to ``qdir``, mirroring its path relative to ``root``.
+
+    Nothing is deleted and nothing in ``qdir`` is overwritten (a clash gets a ``.1``, ``.2`` ... suffix).
+    Returns the (source, destination) pairs actually moved.
+    """
+    root, qdir = Path(root), Path(qdir)
+    _check_quarantine_dir(root, qdir)
+    moves = []
+    for bad in report.bad:
+        if not bad.path.is_file():
+            log.warning("not moving %s: it is no longer there", bad.path)
+            continue
+        destination = _free_destination(qdir / bad.path.relative_to(root))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(bad.path), str(destination))
+        moves.append((bad.path, destination))
+    return moves

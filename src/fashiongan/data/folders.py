@@ -1,0 +1,278 @@
+"""Image folders: scan ROOT/<class>/<images>, decode every good file once into a uint8 tensor, cache it.
+
+``read_image`` is the one per-file validate-and-decode function; ``fashiongan data check`` (checks.py)
+uses it too, so the checker and the loader always agree on which files are bad.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from tqdm import tqdm
+
+from fashiongan.data.dataset import ImageDataset
+from fashiongan.errors import UserError
+from fashiongan.io import load_tensors, save_tensors, write_json
+from fashiongan.paths import user_cache_dir
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+CACHE_VERSION = 1  # bump when decoding changes, so old caches are not reused
+WHITE = 255
+
+
+class BadImageError(Exception):
+    """A file that is not a usable image; the message is the reason, e.g. "zero bytes"."""
+
+
+# --- scanning ----------------------------------------------------------------------------------------
+
+
+def _visible(path: Path) -> bool:
+    return not path.name.startswith(".")
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every visible regular file below ``folder`` (hidden files and folders skipped), sorted."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        if not _visible(path):
+            continue
+        if path.is_dir():
+            found.extend(_files_under(path))
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def _check_root(root: Path) -> None:
+    if not root.is_dir():
+        raise UserError(f"image folder not found: {root} (expected ROOT/<class>/<images>)")
+
+
+def scan_folder(root: str | Path) -> list[tuple[Path, str]]:
+    """All files of ``ROOT/<class>/...`` as (path, class name), sorted by class then path.
+
+    Files in deeper folders belong to their top-level class. A flat folder (files directly in ROOT and
+    no class subfolders) is one class named after ROOT. Hidden files and folders are ignored; files are
+    not opened here, so bad ones are included (``read_image`` sorts them out).
+    """
+    root = Path(root)
+    _check_root(root)
+    class_dirs = [p for p in sorted(root.iterdir()) if _visible(p) and p.is_dir()]
+    if not class_dirs:
+        return [(path, root.resolve().name) for path in _files_under(root)]
+    return [(path, class_dir.name) for class_dir in class_dirs for path in _files_under(class_dir)]
+
+
+def loose_files(root: str | Path) -> list[Path]:
+    """Files directly in ROOT when ROOT also has class subfolders: they belong to no class."""
+    root = Path(root)
+    entries = [p for p in sorted(root.iterdir()) if _visible(p)]
+    if not any(p.is_dir() for p in entries):
+        return []
+    return [p for p in entries if p.is_file()]
+
+
+# --- one file ----------------------------------------------------------------------------------------
+
+
+def _check_pixels(image: Image.Image, max_pixels: int | None) -> None:
+    width, height = image.size
+    if max_pixels is not None and width * height > max_pixels:
+        raise BadImageError(f"too large: {width}x{height} pixels is over the limit of {max_pixels}")
+
+
+def read_image(path: str | Path, max_pixels: int | None = Image.MAX_IMAGE_PIXELS) -> Image.Image:
+    """Validate and fully decode one image file, or raise ``BadImageError`` with the reason.
+
+    Checks, in order: a supported extension, a non-empty readable file, at most ``max_pixels`` pixels
+    (a guard against decompression bombs; Pillow's limit by default), ``Image.verify`` and then a full
+    load, because verify alone misses truncated data.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        raise BadImageError(f"unsupported extension {path.suffix or '(none)'!r}")
+    try:
+        if path.stat().st_size == 0:
+            raise BadImageError("zero bytes")
+        with warnings.catch_warnings():  # Pillow warns (then errors) above its own pixel limit
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                _check_pixels(image, max_pixels)
+                image.verify()
+            with Image.open(path) as image:  # verify() leaves the image unusable: open again
+                image.load()
+                return image.copy()  # a copy owns its pixels, so no file handle stays open
+    except PermissionError:
+        raise BadImageError("unreadable (permission denied)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadImageError("too large: over Pillow's decompression-bomb limit") from None
+    except UnidentifiedImageError:
+        raise BadImageError("not an image Pillow can read (corrupt or wrong extension)") from None
+    except BadImageError:
+        raise
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, ... for corrupt data
+        raise BadImageError(f"corrupt or truncated image ({type(exc).__name__}: {exc})") from None
+
+
+def _sixteen_bit_to_8(image: Image.Image) -> Image.Image:
+    """Scale 16/32-bit integer or float grayscale to 8 bits (Pillow's convert would clip, not scale)."""
+    pixels = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16") or (image.mode == "I" and pixels.max() > 255):
+        pixels = pixels / 257.0  # 0..65535 -> 0..255
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), "L")
+
+
+def to_mode(image: Image.Image, channels: int) -> Image.Image:
+    """Convert any Pillow mode to "L" (channels=1) or "RGB" (3); transparency is composited over white."""
+    image = ImageOps.exif_transpose(image)  # phone photos: apply the EXIF rotation
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        image = _sixteen_bit_to_8(image)
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (WHITE,) * 4), rgba)
+    target = "L" if channels == 1 else "RGB"
+    if image.mode != target:
+        image = image.convert("RGB").convert(target)  # via RGB: CMYK, P, YCbCr, 1 all go the same way
+    return image
+
+
+def to_square(image: Image.Image, square: str) -> Image.Image:
+    """Center-crop to the short side ("crop"), or pad to the long side with white ("pad").
+
+    White padding suits product photos, which are usually shot on white backgrounds.
+    """
+    width, height = image.size
+    if width == height:
+        return image
+    if square == "crop":
+        side = min(width, height)
+        left, top = (width - side) // 2, (height - side) // 2
+        return image.crop((left, top, left + side, top + side))
+    side = max(width, height)
+    canvas = Image.new(image.mode, (side, side), WHITE if image.mode == "L" else (WHITE,) * 3)
+    canvas.paste(image, ((side - width) // 2, (side - height) // 2))
+    return canvas
+
+
+def image_to_tensor(image: Image.Image, image_size: int, channels: int, square: str) -> torch.Tensor:
+    """A decoded image as a uint8 tensor (C, S, S): converted, made square, then resized."""
+    image = to_square(to_mode(image, channels), square)
+    if image.size != (image_size, image_size):
+        image = image.resize((image_size, image_size), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    pixels = np.asarray(image, dtype=np.uint8).reshape(image_size, image_size, channels)
+    return torch.from_numpy(pixels.copy()).permute(2, 0, 1)
+
+
+# --- the whole folder, with an on-disk cache ---------------------------------------------------------
+
+
+def _cache_key(root: Path, files: list[tuple[Path, str]], options: dict) -> str:
+    """A hash of every file's relative path, size and mtime, the class names and the options."""
+    digest = hashlib.sha256(json.dumps({"version": CACHE_VERSION, **options}, sort_keys=True).encode())
+    for path, class_name in files:
+        stat = path.stat()
+        relative = path.relative_to(root).as_posix()
+        digest.update(f"{relative}\0{class_name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def _read_cache(stem: Path) -> tuple[ImageDataset, int] | None:
+    """The cached dataset and its count of skipped files, or None if absent or damaged."""
+    meta_path, tensors_path = stem.with_suffix(".json"), stem.with_suffix(".safetensors")
+    if not meta_path.is_file():  # the JSON is written last, so its presence means the cache is complete
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        tensors = load_tensors(tensors_path, what="folder cache")
+        dataset = ImageDataset(tensors["images"], tensors["labels"], list(meta["class_names"]))
+        return dataset, int(meta["skipped"])
+    except (OSError, ValueError, KeyError, AssertionError, UserError) as exc:
+        log.debug("ignoring damaged folder cache %s (%s)", stem, exc)
+        return None
+
+
+def _decode_all(
+    files: list[tuple[Path, str]], class_names: list[str], image_size: int, channels: int, square: str
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    images = torch.empty((len(files), channels, image_size, image_size), dtype=torch.uint8)
+    labels = torch.empty(len(files), dtype=torch.int64)
+    index = {name: i for i, name in enumerate(class_names)}
+    good = 0
+    for path, class_name in tqdm(files, desc="decoding images", unit="img", file=sys.stderr, disable=None):
+        try:
+            image = read_image(path)
+        except BadImageError:
+            continue
+        images[good] = image_to_tensor(image, image_size, channels, square)
+        labels[good] = index[class_name]
+        good += 1
+    if good < len(files):
+        images, labels = images[:good].clone(), labels[:good].clone()
+    return images, labels, len(files) - good
+
+
+def load_image_folder(
+    root: str | Path,
+    image_size: int,
+    channels: int,
+    square: str = "crop",
+    cache_dir: str | Path | None = None,
+    class_names: list[str] | None = None,
+) -> ImageDataset:
+    """Every good image of ``ROOT/<class>/...`` as uint8 (N, channels, S, S), with labels and class names.
+
+    Images are made square (``square="crop"``: center crop; ``"pad"``: pad with white, which suits
+    product photos on white backgrounds) and resized with Lanczos. Bad files are skipped with one
+    warning. The result is cached under ``cache_dir`` (default: the user cache) keyed by the files'
+    paths, sizes and mtimes and the options, so a second load of an unchanged folder decodes nothing.
+    ``class_names`` fixes the label order (e.g. to share one class list between train and test folders).
+    """
+    root = Path(root)
+    files = scan_folder(root)
+    found = sorted({name for _, name in files})
+    if class_names is None:
+        class_names = found
+    elif unknown := sorted(set(found) - set(class_names)):
+        raise UserError(f"{root} has classes {unknown} that are not in {class_names}")
+    if not files:
+        raise UserError(f"no image files in {root} (expected ROOT/<class>/<images>)")
+    options = {"image_size": image_size, "channels": channels, "square": square, "class_names": class_names}
+    cache = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "folders"
+    dataset, skipped = _load_or_decode(root, files, options, cache / _cache_key(root, files, options))
+    if skipped:
+        log.warning(
+            "skipped %d bad files in %s; run `fashiongan data check %s` for the list", skipped, root, root
+        )
+    if not len(dataset):
+        raise UserError(f"no readable images in {root}; run `fashiongan data check {root}` to see why")
+    if strays := loose_files(root):
+        log.warning("ignored %d files directly in %s: put them in a class folder", len(strays), root)
+    return dataset
+
+
+def _load_or_decode(
+    root: Path, files: list[tuple[Path, str]], options: dict, stem: Path
+) -> tuple[ImageDataset, int]:
+    """Read the cache at ``stem`` or decode every file and write it there (atomically, JSON last)."""
+    cached = _read_cache(stem)
+    if cached is not None:
+        return cached
+    class_names = options["class_names"]
+    images, labels, skipped = _decode_all(
+        files, class_names, options["image_size"], options["channels"], options["square"]
+    )
+    if len(images):
+        save_tensors(stem.with_suffix(".safetensors"), {"images": images, "labels": labels})
+        write_json(stem.with_suffix(".json"), {"root": str(root.resolve()), "skipped": skipped, **options})
+    return ImageDataset(images, labels, list(class_names)), skipped

@@ -1,0 +1,101 @@
+"""Tests for fashiongan.data.checks: every kind of bad file is found, quarantine moves without overwriting."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PIL import Image
+
+from fashiongan.data.checks import check_folder, quarantine
+from fashiongan.errors import UserError
+
+
+def _reasons(report):
+    return {bad.path.relative_to(report.root).as_posix(): bad.reason for bad in report.bad}
+
+
+def test_check_finds_every_bad_file(messy_image_folder):
+    report = check_folder(messy_image_folder.root)
+    assert report.counts == messy_image_folder.good and report.num_good == 13 and not report.ok
+    reasons = _reasons(report)
+    assert set(reasons) == set(messy_image_folder.bad)
+    for path, words in messy_image_folder.bad.items():
+        assert words in reasons[path], (path, reasons[path])
+
+
+def test_decompression_bomb_with_a_lowered_limit(messy_image_folder):
+    report = check_folder(messy_image_folder.root, max_pixels=messy_image_folder.bomb_limit)
+    assert _reasons(report)[messy_image_folder.bomb] == "too large: 120x100 pixels is over the limit of 10000"
+    assert report.counts["shoes"] == messy_image_folder.good["shoes"] - 1
+
+
+def test_pillow_bomb_error_is_a_bad_file(messy_image_folder, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5000)  # Pillow errors above 2x its own limit
+    report = check_folder(messy_image_folder.root, max_pixels=None)
+    assert "decompression-bomb" in _reasons(report)[messy_image_folder.bomb]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read a chmod 000 file")
+def test_unreadable_file(tiny_image_folder):
+    locked = tiny_image_folder / "bags" / "0.png"
+    locked.chmod(0)
+    try:
+        assert _reasons(check_folder(tiny_image_folder)) == {"bags/0.png": "unreadable (permission denied)"}
+    finally:
+        locked.chmod(0o644)
+
+
+def test_permission_error_is_a_bad_file(tiny_image_folder, monkeypatch):
+    """The same branch as above without needing a non-root user: Pillow's open raises PermissionError."""
+    real_open = Image.open
+
+    def open_or_refuse(path, *args, **kwargs):
+        if str(path).endswith("dresses/1.png"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", open_or_refuse)
+    assert _reasons(check_folder(tiny_image_folder)) == {"dresses/1.png": "unreadable (permission denied)"}
+
+
+def test_good_folder_is_ok(tiny_image_folder):
+    report = check_folder(tiny_image_folder)
+    assert report.ok and report.counts == {"bags": 4, "dresses": 4, "shoes": 4}
+
+
+def test_loose_file_reported(tiny_image_folder):
+    Image.new("RGB", (4, 4)).save(tiny_image_folder / "stray.png")
+    assert _reasons(check_folder(tiny_image_folder)) == {"stray.png": "not inside a class folder"}
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(UserError, match="image folder not found"):
+        check_folder(tmp_path / "nope")
+
+
+def test_quarantine_moves_and_never_overwrites(messy_image_folder, tmp_path):
+    root, qdir = messy_image_folder.root, tmp_path / "quarantine"
+    report = check_folder(root)
+    contents = {bad.path: bad.path.read_bytes() for bad in report.bad}
+    (qdir / "tops").mkdir(parents=True)
+    (qdir / "tops" / "empty.png").write_bytes(b"older quarantined file")
+
+    moves = quarantine(report, root, qdir)
+    assert [src for src, _ in moves] == [bad.path for bad in report.bad]
+    for src, dst in moves:
+        assert not src.exists() and dst.read_bytes() == contents[src]
+    destinations = {src.relative_to(root).as_posix(): dst.relative_to(qdir).as_posix() for src, dst in moves}
+    assert destinations["tops/cut.png"] == "tops/cut.png"  # mirrors the relative path
+    assert destinations["tops/empty.png"] == "tops/empty.1.png"  # the existing file was kept
+    assert (qdir / "tops" / "empty.png").read_bytes() == b"older quarantined file"
+    assert check_folder(root).ok and check_folder(root).counts == messy_image_folder.good
+
+
+def test_quarantine_inside_root_refused_unless_hidden(messy_image_folder):
+    root = messy_image_folder.root
+    report = check_folder(root)
+    with pytest.raises(UserError, match="--quarantine .* is inside .*would be read as a class"):
+        quarantine(report, root, root / "bad")
+    moves = quarantine(report, root, root / ".quarantine")
+    assert len(moves) == 5 and check_folder(root).ok
