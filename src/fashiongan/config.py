@@ -61,6 +61,7 @@ class TrainConfig:
     sample_every: int = 1  # epochs between fixed-noise grids
     eval_every: int = 0  # epochs between in-training evaluations (0: off)
     eval_n: int = 2000  # generated images per in-training evaluation
+    evaluator: str | None = None  # evaluator weights for in-training evaluation (None: the shipped one)
     tensorboard: bool = False
 
 

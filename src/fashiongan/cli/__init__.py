@@ -7,6 +7,7 @@ that calls the Python API. A ``UserError`` becomes one line on stderr and exit c
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from fashiongan import __version__
@@ -28,8 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setup_logging() -> None:
+    """Library warnings and notes go to stderr as 'fashiongan: message'."""
+    logger = logging.getLogger("fashiongan")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("fashiongan: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging()
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

@@ -1,0 +1,34 @@
+"""Shuffled uint8 batches. Scaling to [-1, 1] happens on the device (models.layers.scale_to_unit)."""
+
+from __future__ import annotations
+
+import torch
+
+
+def epoch_order(num_items: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """One epoch of shuffled index batches from ``generator`` (a dedicated RNG, saved for exact resume).
+
+    Batches are all the same size: the last partial batch is dropped when there is more than one batch,
+    so BatchNorm never sees a batch of one and the per-step cost stays constant.
+    """
+    batch_size = min(batch_size, num_items)
+    order = torch.randperm(num_items, generator=generator)
+    num_batches = max(1, num_items // batch_size)
+    return [order[i * batch_size : (i + 1) * batch_size] for i in range(num_batches)]
+
+
+def place_images(images: torch.Tensor, device: torch.device, max_bytes: int = 2 << 30) -> torch.Tensor:
+    """Put the whole uint8 dataset on the device when it fits in ``max_bytes``; else keep it on the CPU."""
+    if device.type != "cpu" and images.numel() <= max_bytes:
+        return images.to(device)
+    return images
+
+
+def gather_batch(
+    images: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The uint8 images and int64 labels of one batch, on ``device``."""
+    indices = indices.to(images.device)
+    batch_images = images[indices].to(device, non_blocking=True)
+    batch_labels = labels[indices.to(labels.device)].to(device, non_blocking=True)
+    return batch_images, batch_labels

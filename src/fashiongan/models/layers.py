@@ -1,0 +1,58 @@
+"""Small building blocks shared by the generator and the discriminators."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def activation(name: str) -> nn.Module:
+    if name == "relu":
+        return nn.ReLU(inplace=True)
+    if name == "lrelu":
+        return nn.LeakyReLU(0.2, inplace=True)
+    raise ValueError(f"unknown activation {name!r}")
+
+
+def norm_2d(name: str, channels: int) -> nn.Module:
+    """'batch' → BatchNorm2d, 'layer' → GroupNorm with one group (LayerNorm over C, H, W), 'none' → identity."""
+    if name == "batch":
+        return nn.BatchNorm2d(channels)
+    if name == "layer":
+        return nn.GroupNorm(1, channels)
+    if name == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown norm {name!r}")
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """DCGAN initialisation (Radford et al. 2016, sec. 4): N(0, 0.02) weights, norm scales N(1, 0.02)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm)):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+def num_upsamplings(image_size: int, init_size: int) -> int:
+    """How many x2 steps take ``init_size`` to ``image_size`` (must be a power of two ratio)."""
+    steps, size = 0, init_size
+    while size < image_size:
+        size *= 2
+        steps += 1
+    if size != image_size:
+        raise ValueError(f"image size {image_size} is not {init_size} times a power of two")
+    return steps
+
+
+def scale_to_unit(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] → float [-1, 1], on whatever device ``images`` is on."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """float [-1, 1] → uint8 [0, 255] (rounded, clamped)."""
+    return images.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)

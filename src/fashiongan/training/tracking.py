@@ -1,0 +1,153 @@
+"""What the loop records: per-epoch means, sample grids, optional evaluation and TensorBoard, final plots."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from fashiongan.config import RunConfig
+from fashiongan.errors import UserError
+from fashiongan.generate import class_labels, sample
+from fashiongan.training.checkpoint import TrainingProgress
+from fashiongan.training.step import GANState
+from fashiongan.viz.animation import make_gif
+from fashiongan.viz.grids import save_grid
+from fashiongan.viz.plots import plot_training
+
+log = logging.getLogger(__name__)
+KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")
+
+
+class EpochMeter:
+    """Running sums of the step statistics (kept as tensors: no device sync per step)."""
+
+    def __init__(self, sums: dict[str, float] | None = None, batches: int = 0) -> None:
+        self.sums = {k: torch.tensor(float((sums or {}).get(k, 0.0)), dtype=torch.float64) for k in KEYS}
+        self.batches = batches
+        self.images = 0
+        self.start = time.perf_counter()
+
+    def add(self, stats: dict[str, torch.Tensor], batch_size: int) -> None:
+        for key in KEYS:
+            self.sums[key] = self.sums[key].to(stats[key].device) + stats[key].double()
+        self.batches += 1
+        self.images += batch_size
+
+    def sums_as_floats(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.sums.items()}
+
+    def means(self) -> dict[str, float]:
+        return {k: v / max(1, self.batches) for k, v in self.sums_as_floats().items()}
+
+    def finite(self) -> bool:
+        return all(math.isfinite(v) for v in self.sums_as_floats().values())
+
+    def images_per_second(self) -> float:
+        return self.images / max(1e-9, time.perf_counter() - self.start)
+
+    def live_summary(self) -> str:
+        m = self.means()
+        return (f"D {m['d_loss']:.3f} G {m['g_loss']:.3f} acc r/f {m['d_acc_real']:.2f}/{m['d_acc_fake']:.2f} "
+                f"{self.images_per_second():.0f} img/s")
+
+    def record(self, epoch: int, step: int, state: GANState) -> dict[str, Any]:
+        return {
+            "epoch": epoch,
+            "step": step,
+            **{k: round(v, 6) for k, v in self.means().items()},
+            "lr_g": state.opt_g.param_groups[0]["lr"],
+            "lr_d": state.opt_d.param_groups[0]["lr"],
+            "images_per_s": round(self.images_per_second(), 1),
+            "epoch_time_s": round(time.perf_counter() - self.start, 2),
+        }
+
+    @staticmethod
+    def summary(record: dict[str, Any]) -> str:
+        text = (f"D {record['d_loss']:.3f} G {record['g_loss']:.3f} "
+                f"acc r/f {record['d_acc_real']:.2f}/{record['d_acc_fake']:.2f}")
+        return text + (f" FID {record['fid']:.2f}" if "fid" in record else "")
+
+
+def save_epoch_grid(
+    generator: nn.Module,
+    seeds: list[int],
+    labels: torch.Tensor | None,
+    columns: int,
+    run_dir: Path,
+    epoch: int,
+    device: torch.device,
+) -> Path:
+    images = sample(generator, seeds, labels, device)
+    scale = max(1, 2 * 28 // images.shape[-1])  # small images are enlarged for viewing
+    return save_grid(images, run_dir / "samples" / f"epoch_{epoch:04d}.png", nrow=columns, scale=scale)
+
+
+def finish_run_outputs(run_dir: Path, records: list[dict[str, Any]]) -> list[Path]:
+    """losses.png, accuracy.png, fid.png (if evaluated) and progress.gif."""
+    outputs = plot_training(records, run_dir)
+    frames = sorted((run_dir / "samples").glob("epoch_*.png"))
+    gif = make_gif(frames, run_dir / "progress.gif")
+    return outputs + ([gif] if gif else [])
+
+
+class InTrainingEvaluator:
+    """Every ``eval_every`` epochs: quick metrics on ``eval_n`` samples; tracks the best FID."""
+
+    def __init__(self, config: RunConfig, device: torch.device) -> None:
+        from fashiongan.evaluation.evaluate import load_evaluator_for
+
+        self.config, self.device = config, device
+        self.evaluator = load_evaluator_for(config.data, device=device)
+
+    @classmethod
+    def maybe(cls, config: RunConfig, device: torch.device) -> InTrainingEvaluator | None:
+        return cls(config, device) if config.train.eval_every > 0 else None
+
+    def run(self, generator: nn.Module, epoch: int, record: dict[str, Any], progress: TrainingProgress) -> bool:
+        """Add the numbers to ``record``; True when this epoch's FID is the best so far."""
+        from fashiongan.evaluation.evaluate import quick_evaluate
+
+        train = self.config.train
+        if epoch % train.eval_every != 0 and epoch != train.epochs:
+            return False
+        n = train.eval_n
+        labels = class_labels(n, self.config.model.num_classes, None) if self.config.model.conditional else None
+        images = sample(generator, range(10_000_000, 10_000_000 + n), labels, self.device)  # fixed eval seeds
+        numbers = quick_evaluate(images, labels, self.config.data, evaluator=self.evaluator, device=self.device)
+        record.update({k: v for k, v in numbers.items() if isinstance(v, (int, float))})
+        fid = numbers.get("fid")
+        if fid is not None and (progress.best_fid is None or fid < progress.best_fid):
+            progress.best_fid = float(fid)
+            return True
+        return False
+
+
+class Tensorboard:
+    """Optional TensorBoard scalars (``--tensorboard``; needs the tensorboard package)."""
+
+    def __init__(self, run_dir: Path) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            hint = "pip install 'fashiongan[tensorboard]'"
+            raise UserError(f"--tensorboard needs the tensorboard package: {hint}") from None
+        self.writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+
+    @classmethod
+    def maybe(cls, config: RunConfig, run_dir: Path) -> Tensorboard | None:
+        return cls(run_dir) if config.train.tensorboard else None
+
+    def log(self, record: dict[str, Any]) -> None:
+        for key, value in record.items():
+            if key not in ("epoch", "step") and isinstance(value, (int, float)):
+                self.writer.add_scalar(key, value, record["epoch"])
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()

@@ -1,0 +1,62 @@
+"""Training curves from metrics.jsonl records, drawn with matplotlib (Agg: no screen needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from fashiongan.io import atomic_path  # noqa: E402
+
+
+def _series(records: Sequence[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
+    points = [(r["epoch"], r[key]) for r in records if r.get(key) is not None and "epoch" in r]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def plot_curves(
+    records: Sequence[dict[str, Any]],
+    keys: dict[str, str],
+    path: str | Path,
+    title: str,
+    ylabel: str,
+    ylim: tuple[float, float] | None = None,
+) -> Path | None:
+    """Plot ``keys`` (record key → legend label) against epoch; None when no record has any key."""
+    lines = {label: _series(records, key) for key, label in keys.items()}
+    lines = {label: xy for label, xy in lines.items() if xy[0]}
+    if not lines:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    for label, (x, y) in lines.items():
+        ax.plot(x, y, marker="o" if len(x) < 30 else None, markersize=3, label=label)
+    ax.set(title=title, xlabel="epoch", ylabel=ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return path
+
+
+def plot_training(records: Sequence[dict[str, Any]], run_dir: str | Path) -> list[Path]:
+    """losses.png, accuracy.png and (when evaluations ran) fid.png in ``run_dir``."""
+    run_dir = Path(run_dir)
+    made = [
+        plot_curves(records, {"d_loss": "discriminator", "g_loss": "generator"}, run_dir / "losses.png",
+                    "Mean loss per epoch", "loss"),
+        plot_curves(records, {"d_acc_real": "D accuracy on real", "d_acc_fake": "D accuracy on fake"},
+                    run_dir / "accuracy.png", "Discriminator accuracy per epoch", "accuracy", (0.0, 1.05)),
+        plot_curves(records, {"fid": "FID (evaluator features)"}, run_dir / "fid.png",
+                    "FID during training (lower is better)", "FID"),
+    ]
+    return [p for p in made if p is not None]

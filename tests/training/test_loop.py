@@ -1,0 +1,113 @@
+"""The training loop on tiny data: outputs, exact resume, Ctrl-C, NaN handling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from fashiongan.errors import UserError
+from fashiongan.io import load_tensors, read_jsonl
+from fashiongan.training.loop import train
+
+from .conftest import tiny_config
+
+
+def weights(run_dir: Path, name: str = "generator") -> dict[str, torch.Tensor]:
+    return load_tensors(run_dir / "checkpoints" / "last" / f"{name}.safetensors")
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    for name in ("generator", "discriminator"):
+        wa, wb = weights(a, name), weights(b, name)
+        assert wa.keys() == wb.keys()
+        for key in wa:
+            assert torch.equal(wa[key], wb[key]), f"{name}.{key} differs"
+
+
+def test_training_leaves_a_complete_run_folder(tmp_path: Path, tiny_data):
+    result = train(tiny_config(), tmp_path / "run", data=tiny_data, progress_bar=False)
+    run = tmp_path / "run"
+    assert result.epochs_done == 2 and not result.interrupted
+    records = read_jsonl(run / "metrics.jsonl")
+    assert [r["epoch"] for r in records] == [1, 2]
+    for key in ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "images_per_s"):
+        assert all(key in r for r in records)
+    assert 0 <= records[-1]["d_acc_fake"] <= 1
+    for name in ("config.json", "losses.png", "accuracy.png", "progress.gif", "samples/epoch_0001.png",
+                 "samples/epoch_0002.png", "checkpoints/last/generator.safetensors"):
+        assert (run / name).is_file(), name
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["model"]["num_classes"] == 4 and saved["train"]["epochs"] == 2
+
+
+def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path: Path, tiny_data):
+    train(tiny_config(**{"train.epochs": 3}), tmp_path / "straight", data=tiny_data, progress_bar=False)
+    train(tiny_config(**{"train.epochs": 1}), tmp_path / "resumed", data=tiny_data, progress_bar=False)
+    result = train(tiny_config(**{"train.epochs": 3}), tmp_path / "resumed", data=tiny_data, resume=True,
+                   progress_bar=False)
+    assert result.epochs_done == 3
+    assert_same_weights(tmp_path / "straight", tmp_path / "resumed")
+    assert [r["epoch"] for r in read_jsonl(tmp_path / "resumed" / "metrics.jsonl")] == [1, 2, 3]
+
+
+def test_ctrl_c_mid_epoch_saves_and_resume_continues_exactly(tmp_path: Path, tiny_data):
+    train(tiny_config(), tmp_path / "straight", data=tiny_data, progress_bar=False)
+
+    def interrupt_at_step_three(step: int) -> None:
+        if step == 3:  # the first step of epoch 2 has run
+            raise KeyboardInterrupt
+
+    result = train(tiny_config(), tmp_path / "cut", data=tiny_data, progress_bar=False,
+                   on_step=interrupt_at_step_three)
+    assert result.interrupted and result.epochs_done == 1
+    state = json.loads((tmp_path / "cut" / "checkpoints" / "last" / "state.json").read_text())
+    assert state["step"] == 3 and state["batch_in_epoch"] == 1
+    train(tiny_config(), tmp_path / "cut", data=tiny_data, resume=True, progress_bar=False)
+    assert_same_weights(tmp_path / "straight", tmp_path / "cut")
+    records = read_jsonl(tmp_path / "cut" / "metrics.jsonl")
+    straight = read_jsonl(tmp_path / "straight" / "metrics.jsonl")
+    assert records[-1]["d_loss"] == pytest.approx(straight[-1]["d_loss"], rel=1e-9)
+
+
+def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(tmp_path: Path, tiny_data, monkeypatch):
+    from fashiongan.training import loop
+
+    real_step = loop.train_step
+
+    def poisoned_step(state, real, *args, **kwargs):
+        stats = real_step(state, real, *args, **kwargs)
+        if loop_steps["n"] >= 2:  # epoch 1 (2 steps) is fine, then the loss explodes
+            stats["d_loss"] = torch.tensor(float("nan"))
+        loop_steps["n"] += 1
+        return stats
+
+    loop_steps = {"n": 0}
+    monkeypatch.setattr(loop, "train_step", poisoned_step)
+    with pytest.raises(UserError, match="NaN or infinite"):
+        train(tiny_config(**{"train.epochs": 3}), tmp_path / "run", data=tiny_data, progress_bar=False)
+    state = json.loads((tmp_path / "run" / "checkpoints" / "last" / "state.json").read_text())
+    assert state["epoch"] == 1
+
+
+def test_a_new_run_refuses_to_overwrite_an_old_one(tmp_path: Path, tiny_data):
+    train(tiny_config(**{"train.epochs": 1}), tmp_path / "run", data=tiny_data, progress_bar=False)
+    with pytest.raises(UserError, match="already holds a run"):
+        train(tiny_config(), tmp_path / "run", data=tiny_data, progress_bar=False)
+    with pytest.raises(UserError, match="needs a run folder with a checkpoint"):
+        train(tiny_config(), tmp_path / "empty", data=tiny_data, resume=True, progress_bar=False)
+
+
+def test_data_of_the_wrong_size_is_refused(tmp_path: Path, tiny_data):
+    config = tiny_config(**{"data.source": "folder", "data.image_size": 32})
+    with pytest.raises(UserError, match="the data is 28 px"):
+        train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+
+
+def test_unconditional_mlp_training_runs(tmp_path: Path, tiny_data):
+    config = tiny_config(**{"model.conditional": False, "model.discriminator": "mlp", "model.mlp_hidden": 32,
+                            "train.epochs": 1, "train.lr_decay": "linear"})
+    result = train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    assert result.epochs_done == 1 and (tmp_path / "run" / "samples" / "epoch_0001.png").is_file()
