@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,15 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("FASHIONGAN_CACHE", None)
     else:
         os.environ["FASHIONGAN_CACHE"] = old
+
+
+@pytest.fixture
+def fashiongan_caplog(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> pytest.LogCaptureFixture:
+    """``caplog`` that sees the "fashiongan" logger even after ``cli.main`` turned off its propagation."""
+    monkeypatch.setattr(logging.getLogger("fashiongan"), "propagate", True)
+    return caplog
 
 
 def _write_idx(path: Path, array: np.ndarray, magic: int | None = None, compress: bool | None = None) -> Path:

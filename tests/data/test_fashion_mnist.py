@@ -134,12 +134,12 @@ def test_locate_order(no_system_copy, tiny_fashion_mnist_dir, tmp_path, monkeypa
 
 
 def test_env_dir_incomplete_falls_through(
-    no_system_copy, tiny_fashion_mnist_dir, tmp_path, monkeypatch, caplog
+    no_system_copy, tiny_fashion_mnist_dir, tmp_path, monkeypatch, fashiongan_caplog
 ):
     cache = _copy(tiny_fashion_mnist_dir, user_cache_dir() / "fashion-mnist")
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path))
     assert fm.locate_fashion_mnist() == cache
-    assert "FASHION_MNIST_DIR" in caplog.text
+    assert "FASHION_MNIST_DIR" in fashiongan_caplog.text
 
 
 def test_data_dir_missing_files_does_not_fall_through(tiny_fashion_mnist_dir, tmp_path):

@@ -100,20 +100,20 @@ def test_load_tiny_folder(tiny_image_folder, tmp_path):
         assert data.images[data.labels == label, label].float().mean() > 230
 
 
-def test_bad_files_skipped_with_one_warning(messy_image_folder, tmp_path, caplog):
+def test_bad_files_skipped_with_one_warning(messy_image_folder, tmp_path, fashiongan_caplog):
     root = messy_image_folder.root
     data = load_image_folder(root, 16, 1, square="pad", cache_dir=tmp_path)
     assert len(data) == sum(messy_image_folder.good.values())
     good = messy_image_folder.good
     assert data.labels.bincount().tolist() == [good["shoes"], good["tops"]]
-    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    warnings = [r.getMessage() for r in fashiongan_caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"skipped 5 bad files in {root}; run `fashiongan data check {root}` for the list"]
 
 
-def test_loose_files_are_ignored_with_a_warning(tiny_image_folder, tmp_path, caplog):
+def test_loose_files_are_ignored_with_a_warning(tiny_image_folder, tmp_path, fashiongan_caplog):
     Image.new("RGB", (4, 4)).save(tiny_image_folder / "stray.png")
     assert len(load_image_folder(tiny_image_folder, 28, 3, cache_dir=tmp_path)) == 12
-    assert "ignored 1 files directly in" in caplog.text
+    assert "ignored 1 files directly in" in fashiongan_caplog.text
 
 
 def test_cache_hit_and_invalidation(tiny_image_folder, tmp_path, monkeypatch):
