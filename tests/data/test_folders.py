@@ -27,6 +27,11 @@ def test_scan_classes_sorted_nested_and_hidden(messy_image_folder):
     assert len(relative) == 13 + 5
 
 
+def test_scan_survives_a_symlink_loop(tiny_image_folder):
+    (tiny_image_folder / "bags" / "loop").symlink_to(tiny_image_folder / "bags")
+    assert len(scan_folder(tiny_image_folder)) == 12
+
+
 def test_scan_flat_folder_is_one_class(tmp_path):
     flat = tmp_path / "sneakers"
     flat.mkdir()
@@ -46,6 +51,19 @@ def test_missing_and_empty_folders(tmp_path):
     (tmp_path / "empty" / "class" / "a.png").write_bytes(b"")
     with pytest.raises(UserError, match="no readable images in .*empty; run `fashiongan data check"):
         load_image_folder(tmp_path / "empty", 28, 1, cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"channels": 2}, "channels must be 1 .grayscale. or 3 .RGB.; got 2"),
+        ({"square": "fit"}, "square must be 'crop' or 'pad'; got 'fit'"),
+        ({"image_size": 0}, "image size must be a positive integer; got 0"),
+    ],
+)
+def test_bad_options(tiny_image_folder, options, message):
+    with pytest.raises(UserError, match=message):
+        load_image_folder(tiny_image_folder, **{"image_size": 28, "channels": 1, **options})
 
 
 # --- one file ----------------------------------------------------------------------------------------

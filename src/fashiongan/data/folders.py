@@ -41,14 +41,20 @@ def _visible(path: Path) -> bool:
     return not path.name.startswith(".")
 
 
-def _files_under(folder: Path) -> list[Path]:
-    """Every visible regular file below ``folder`` (hidden files and folders skipped), sorted."""
+def _files_under(folder: Path, seen: set[Path] | None = None) -> list[Path]:
+    """Every visible regular file below ``folder`` (hidden files and folders skipped), sorted.
+
+    Folder symlinks are followed once; ``seen`` stops a link that points back up from looping forever.
+    """
+    seen = set() if seen is None else seen
+    seen.add(folder.resolve())
     found = []
     for path in sorted(folder.iterdir()):
         if not _visible(path):
             continue
         if path.is_dir():
-            found.extend(_files_under(path))
+            if path.resolve() not in seen:
+                found.extend(_files_under(path, seen))
         elif path.is_file():
             found.append(path)
     return found
@@ -105,7 +111,9 @@ def read_image(path: str | Path, max_pixels: int | None = Image.MAX_IMAGE_PIXELS
     try:
         if path.stat().st_size == 0:
             raise BadImageError("zero bytes")
-        with warnings.catch_warnings():  # Pillow warns (then errors) above its own pixel limit
+        # Pillow warns (then errors) above its own pixel limit. catch_warnings is process-wide, one
+        # reason the loader decodes in a single thread.
+        with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 _check_pixels(image, max_pixels)
@@ -222,6 +230,15 @@ def _decode_all(
     return images, labels, len(files) - good
 
 
+def _check_options(image_size: int, channels: int, square: str) -> None:
+    if channels not in (1, 3):
+        raise UserError(f"channels must be 1 (grayscale) or 3 (RGB); got {channels!r}")
+    if square not in ("crop", "pad"):
+        raise UserError(f"square must be 'crop' or 'pad'; got {square!r}")
+    if not isinstance(image_size, int) or image_size < 1:
+        raise UserError(f"image size must be a positive integer; got {image_size!r}")
+
+
 def load_image_folder(
     root: str | Path,
     image_size: int,
@@ -238,6 +255,7 @@ def load_image_folder(
     paths, sizes and mtimes and the options, so a second load of an unchanged folder decodes nothing.
     ``class_names`` fixes the label order (e.g. to share one class list between train and test folders).
     """
+    _check_options(image_size, channels, square)
     root = Path(root)
     files = scan_folder(root)
     found = sorted({name for _, name in files})
