@@ -19,6 +19,7 @@ from tqdm import tqdm
 from fashiongan.errors import UserError
 from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.io import load_tensors, read_json, save_tensors, sha256_file, write_json
+from fashiongan.models.layers import scale_to_unit
 
 SHIPPED_WEIGHTS = Path(__file__).parent / "weights" / "fmnist_evaluator.safetensors"
 FORMAT = "fashiongan-evaluator/1"
@@ -157,8 +158,7 @@ def compute_features(
     starts = range(0, len(images), batch_size)
     quiet = len(images) < PROGRESS_MIN_IMAGES
     for start in tqdm(starts, desc="features", unit="batch", leave=False, disable=quiet):
-        batch = images[start : start + batch_size].to(device).float().div_(127.5).sub_(1.0)
-        logits, feats = net.forward_features(batch)
+        logits, feats = net.forward_features(scale_to_unit(images[start : start + batch_size].to(device)))
         features.append(feats.double().cpu())
         probs.append(torch.softmax(logits.double(), dim=1).cpu())
     net.train(was_training)
