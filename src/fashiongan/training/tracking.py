@@ -100,10 +100,13 @@ class InTrainingEvaluator:
     """Every ``eval_every`` epochs: quick metrics on ``eval_n`` samples; tracks the best FID."""
 
     def __init__(self, config: RunConfig, device: torch.device) -> None:
-        from fashiongan.evaluation.evaluate import load_evaluator_for
+        from fashiongan.evaluation.features import load_evaluator
 
+        if config.data.source != "fmnist" and not config.train.evaluator:
+            raise UserError("--eval-every on a folder dataset needs --evaluator PATH; make one with "
+                            "`fashiongan evaluator train --data DIR --out PATH`")
         self.config, self.device = config, device
-        self.evaluator = load_evaluator_for(config.data, device=device)
+        self.evaluator = load_evaluator(config.train.evaluator, device=device)
 
     @classmethod
     def maybe(cls, config: RunConfig, device: torch.device) -> InTrainingEvaluator | None:
