@@ -1,15 +1,94 @@
-"""Placeholder: `fashiongan evaluate` is being written."""
+"""`fashiongan evaluate`: measure a run (or an .npz of images from any generator) against real data."""
 
 from __future__ import annotations
 
 import argparse
 
+from fashiongan.cli.common import int_at_least
+from fashiongan.errors import UserError
+
+DESCRIPTION = (
+    "Measure generated images with the shipped Fashion-MNIST evaluator: FID, KID, precision/recall, "
+    "density/coverage, an Inception-Score analogue, class accuracy and memorisation, each next to the "
+    "floor (the same numbers for real training images). Give RUN_DIR (writes RUN_DIR/eval.json and "
+    "RUN_DIR/eval/report.md) or --samples FILE.npz (writes only what --json/--report ask for)."
+)
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("evaluate", help="(not yet available)")
-    parser.set_defaults(func=run)
+    p = subparsers.add_parser(
+        "evaluate", help="measure generated images against real data", description=DESCRIPTION
+    )
+    p.add_argument("run_dir", nargs="?", metavar="RUN_DIR", help="a run folder made by `fashiongan train`")
+    p.add_argument(
+        "--samples",
+        metavar="FILE.npz",
+        help="evaluate these images instead of a run (images uint8 (N,H,W) or (N,H,W,3), optional labels)",
+    )
+    p.add_argument(
+        "--data",
+        default="fmnist",
+        metavar="fmnist|DIR",
+        help="with --samples: the real data to compare with (default fmnist)",
+    )
+    p.add_argument(
+        "--data-dir", metavar="DIR", help="with --samples --data fmnist: where the Fashion-MNIST files are"
+    )
+    p.add_argument(
+        "--n", type=int_at_least(10), metavar="N", help="images to generate from RUN_DIR (default 10000)"
+    )
+    p.add_argument(
+        "--seed",
+        type=int_at_least(0),
+        default=0,
+        metavar="S",
+        help="image i uses seed S+i; also seeds the floor sample and KID subsets (default 0)",
+    )
+    p.add_argument(
+        "--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)"
+    )
+    p.add_argument("--json", metavar="FILE", help="where to write the numbers (default RUN_DIR/eval.json)")
+    p.add_argument(
+        "--report", metavar="DIR", help="where to write report.md and its PNGs (default RUN_DIR/eval)"
+    )
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
+    p.add_argument(
+        "--inception",
+        action="store_true",
+        help="also standard InceptionV3 FID/KID (needs torch-fidelity and its weights in the cache)",
+    )
+    p.add_argument("--evaluator", metavar="PATH", help="an evaluator .safetensors (default: the shipped one)")
+    p.set_defaults(func=run)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if (args.run_dir is None) == (args.samples is None):
+        raise UserError("give exactly one of RUN_DIR or --samples FILE.npz")
+    if args.samples is not None and (args.n is not None or args.checkpoint != "last"):
+        raise UserError("--n and --checkpoint apply to RUN_DIR; --samples evaluates every image in the file")
+    if args.run_dir is not None and (args.data != "fmnist" or args.data_dir is not None):
+        raise UserError("--data and --data-dir apply to --samples; a run evaluates against its own data")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("not yet available")
-    return 1
+    from fashiongan.evaluation.evaluate import DEFAULT_N, evaluate_npz, evaluate_run, format_table
+
+    _check_args(args)
+    common = dict(
+        seed=args.seed,
+        json_path=args.json,
+        report_dir=args.report,
+        device=args.device,
+        inception=args.inception,
+        evaluator_path=args.evaluator,
+    )
+    if args.samples is not None:
+        result = evaluate_npz(args.samples, args.data, data_dir=args.data_dir, **common)
+    else:
+        n = args.n if args.n is not None else DEFAULT_N
+        result = evaluate_run(args.run_dir, n, checkpoint=args.checkpoint, **common)
+    print(format_table(result))
+    for path in result["outputs"].values():
+        if path:
+            print(f"Wrote {path}")
+    return 0

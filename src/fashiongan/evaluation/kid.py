@@ -16,7 +16,10 @@ DEFAULT_SUBSET_SIZE = 1000
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """k(x, y) = (x . y / d + 1)^3 for all pairs of rows: (m, d), (n, d) -> (m, n)."""
-    return (x @ y.T / x.shape[1] + 1.0) ** 3
+    kernel = x @ y.T
+    kernel /= x.shape[1]
+    kernel += 1.0
+    return kernel * kernel * kernel  # much faster than ** 3
 
 
 def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:

@@ -1,0 +1,45 @@
+"""Builders shared by the evaluation tests: a random-weights evaluator and a tiny structured Fashion-MNIST."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fashiongan.data.fashion_mnist import CLASS_NAMES
+from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
+from fashiongan.evaluation.network import EvaluatorNet
+
+
+def save_random_evaluator(path: Path, seed: int = 0) -> Path:
+    """An untrained EvaluatorNet saved like a real one (weights + description with its sha256)."""
+    torch.manual_seed(seed)
+    info = EvaluatorInfo(
+        sha256="", class_names=list(CLASS_NAMES), image_size=28, channels=1, feature_dim=128,
+        test_accuracy=0.1, command="tests", seed=seed,
+    )  # fmt: skip
+    save_evaluator(EvaluatorNet(), info, path)
+    return path
+
+
+def class_images(labels: np.ndarray, seed: int) -> np.ndarray:
+    """28x28 uint8 images whose class shows as a bright band at rows 2c..2c+5, over noise."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 60, (len(labels), 28, 28))
+    for i, c in enumerate(labels):
+        images[i, 2 * c : 2 * c + 6, 4:24] += 180
+    return images.astype(np.uint8)
+
+
+def write_tiny_fmnist(
+    folder: Path, write_idx: Callable[..., Path], n_train: int = 60, n_test: int = 30
+) -> Path:
+    """A Fashion-MNIST-shaped folder with class-structured images (labels cycle 0..9)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for prefix, n, seed in (("train", n_train, 1), ("t10k", n_test, 2)):
+        labels = np.arange(n) % 10
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", class_images(labels, seed))
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder
