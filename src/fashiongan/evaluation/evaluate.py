@@ -105,6 +105,7 @@ def _evaluate(
     source: str = "the samples",
 ) -> Evaluation:
     net, info = evaluator
+    images, labels = images.cpu(), None if labels is None else labels.cpu()
     _check_fit(images, info, source)
     check_labels_range(labels, info.num_classes, source)
     started, seconds = time.perf_counter(), {}
@@ -243,6 +244,7 @@ def quick_evaluate(
     """
     evaluator = _load(evaluator, None, device)
     net, info = evaluator
+    images, labels = images.cpu(), None if labels is None else labels.cpu()
     _check_fit(images, info, "the generator")
     check_labels_range(labels, info.num_classes, "the generator")
     split = reference_split(data_config)
@@ -313,7 +315,7 @@ def evaluate_run(
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
     torch_device = resolve_device(device)
-    evaluator = load_evaluator(evaluator_path, device=torch_device)
+    evaluator = load_evaluator(evaluator_path or config.train.evaluator, device=torch_device)
     tick = time.perf_counter()
     samples = generate(run_dir, n=n, seed=seed, checkpoint=checkpoint, device=device)
     generate_seconds = time.perf_counter() - tick
