@@ -6,10 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
-from fashiongan.data.fashion_mnist import CLASS_NAMES
-from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
+from fashiongan.data.fashion_mnist import CLASS_NAMES, locate_fashion_mnist
+from fashiongan.errors import UserError
+from fashiongan.evaluation.features import EvaluatorInfo, load_evaluator, save_evaluator
 from fashiongan.evaluation.network import EvaluatorNet
 
 
@@ -43,3 +45,14 @@ def write_tiny_fmnist(
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", class_images(labels, seed))
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return folder
+
+
+def shipped_evaluator_and_data():
+    """The shipped evaluator and real Fashion-MNIST, or a clean skip where either is absent."""
+    try:
+        evaluator = load_evaluator()
+    except UserError:
+        pytest.skip("the shipped evaluator weights are not in this checkout")
+    if locate_fashion_mnist() is None:
+        pytest.skip("Fashion-MNIST files not found (apt-get install dataset-fashion-mnist)")
+    return evaluator

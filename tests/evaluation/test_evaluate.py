@@ -12,7 +12,7 @@ from fashiongan.data.fashion_mnist import load_fashion_mnist
 from fashiongan.errors import UserError
 from fashiongan.evaluation import evaluate as ev
 from fashiongan.evaluation.features import load_evaluator
-from tests.evaluation.helpers import save_random_evaluator, write_tiny_fmnist
+from tests.evaluation.helpers import save_random_evaluator, shipped_evaluator_and_data, write_tiny_fmnist
 
 METRICS = {
     "fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "inception_score",
@@ -116,3 +116,21 @@ def test_evaluate_npz_writes_only_what_is_asked(tiny, tmp_path: Path):
                              json_path=out / "e.json", report_dir=out / "report")  # fmt: skip
     assert json.loads((out / "e.json").read_text()) == json.loads(json.dumps(result))
     assert (out / "report" / "report.md").is_file()
+
+
+@pytest.mark.slow
+def test_real_test_images_score_like_a_perfect_generator():
+    """Shipped evaluator, real data: 2,000 real test images as the "generated" set score like the floor."""
+    _, info = shipped_evaluator_and_data()
+    test = load_fashion_mnist("test").random_subset(2000, seed=1)
+    result = ev.evaluate_samples(test.images, test.labels, DataConfig())
+    floor = result["floor"]
+    assert result["class_accuracy"] == pytest.approx(info.test_accuracy, abs=0.025)
+    assert floor["class_accuracy"] >= info.test_accuracy - 0.02  # training images: classified as well
+    assert result["precision"] > 0.9  # these images belong to the reference itself
+    assert result["fid"] < 2 * floor["fid"] + 1.0
+    assert result["predicted_class_balance"] > 0.98 and floor["predicted_class_balance"] > 0.98
+    assert floor["coverage"] == pytest.approx(0.875, abs=0.1)  # 1 - 2^-k for a same-distribution sample
+    share = result["memorisation"]["pixel"]["share_below_holdout_p01"]
+    assert share < 0.04  # unseen real images are not copies (about 0.01 expected)
+    assert result["protocol"]["evaluator"]["path"] == "shipped"
