@@ -15,14 +15,16 @@ from fashiongan.evaluation.features import EvaluatorInfo, load_evaluator, save_e
 from fashiongan.evaluation.network import EvaluatorNet
 
 
-def save_random_evaluator(path: Path, seed: int = 0) -> Path:
+def save_random_evaluator(
+    path: Path, seed: int = 0, channels: int = 1, class_names: list[str] | tuple[str, ...] = CLASS_NAMES
+) -> Path:
     """An untrained EvaluatorNet saved like a real one (weights + description with its sha256)."""
     torch.manual_seed(seed)
     info = EvaluatorInfo(
-        sha256="", class_names=list(CLASS_NAMES), image_size=28, channels=1, feature_dim=128,
+        sha256="", class_names=list(class_names), image_size=28, channels=channels, feature_dim=128,
         test_accuracy=0.1, command="tests", seed=seed,
     )  # fmt: skip
-    save_evaluator(EvaluatorNet(), info, path)
+    save_evaluator(EvaluatorNet(channels, len(class_names)), info, path)
     return path
 
 

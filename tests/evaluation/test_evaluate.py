@@ -134,3 +134,23 @@ def test_real_test_images_score_like_a_perfect_generator():
     share = result["memorisation"]["pixel"]["share_below_holdout_p01"]
     assert share < 0.04  # unseen real images are not copies (about 0.01 expected)
     assert result["protocol"]["evaluator"]["path"] == "shipped"
+
+
+def test_folder_without_test_split_uses_the_training_set(tiny_image_folder: Path, tmp_path: Path):
+    from fashiongan.data.load import load_dataset
+    from tests.conftest import TINY_CLASSES
+
+    config = DataConfig(source=str(tiny_image_folder), image_size=28, channels=3)
+    evaluator_path = save_random_evaluator(tmp_path / "rgb.safetensors", channels=3, class_names=TINY_CLASSES)
+    data = load_dataset(config)
+    noisy = data.images.clone()
+    noisy[:, :, 0, 0] ^= 1  # near copies: one pixel changed
+    result = ev.evaluate_samples(noisy, data.labels, config, evaluator_path=evaluator_path)
+    protocol = result["protocol"]
+    assert protocol["reference"] == {"split": "train", "size": 12}
+    assert protocol["floor"]["overlaps_reference"] is True
+    assert result["class_names"] == list(TINY_CLASSES)
+    pixel = result["memorisation"]["pixel"]
+    assert pixel["holdout"]["min"] > 0.0  # each held-out (training) image is not matched with itself
+    assert pixel["generated"]["min"] == pytest.approx(3**0.5 / 255)  # one pixel, 3 channels, each off by 1
+    assert pixel["share_below_holdout_p01"] == 1.0
