@@ -261,6 +261,9 @@ def quick_evaluate(
 
 def _add_inception(evaluation: Evaluation, device: str | torch.device) -> None:
     """Standard InceptionV3 FID/KID where the optional library and its weights are present."""
+    if torch.device(device).type == "cpu":
+        total = len(evaluation.reference_images) + len(evaluation.images)
+        log.warning("InceptionV3 at 299x299 on the CPU: %d images can take tens of minutes", total)
     try:
         from fashiongan.evaluation.inception import inception_fid_kid
 

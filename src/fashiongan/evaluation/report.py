@@ -59,9 +59,9 @@ def table_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             # the held-out images fall below their own 1st percentile 1% of the time by construction
             rows.append((f"copies ({space})", _fmt(mem["share_below_holdout_p01"]), _fmt(0.01), "lower"))
     inception = result.get("inception") or {}
-    for key in ("fid", "kid"):
+    for label, key, scale in (("Inception FID", "fid", 1.0), ("Inception KID x 1e3", "kid", 1e3)):
         if key in inception:
-            rows.append((f"Inception {key.upper()}", _fmt(inception[key]), "-", "lower"))
+            rows.append((label, _fmt(inception[key], scale), "-", "lower"))
     return rows
 
 
