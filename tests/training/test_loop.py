@@ -141,3 +141,15 @@ def test_eval_every_on_a_folder_needs_an_evaluator(tmp_path: Path, tiny_data):
     config = tiny_config(**{"data.source": "folder", "train.eval_every": 1})
     with pytest.raises(UserError, match="needs --evaluator PATH"):
         train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+
+
+def test_tensorboard_logs_scalars_or_says_how_to_install_it(tmp_path: Path, tiny_data):
+    import importlib.util
+
+    config = tiny_config(**{"train.epochs": 1, "train.tensorboard": True})
+    if importlib.util.find_spec("tensorboard") is None:
+        with pytest.raises(UserError, match=r"pip install 'fashiongan\[tensorboard\]'"):
+            train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    else:
+        train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+        assert any((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))

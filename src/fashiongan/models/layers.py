@@ -26,9 +26,13 @@ def norm_2d(name: str, channels: int) -> nn.Module:
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
-    """DCGAN initialisation (Radford et al. 2016, sec. 4): N(0, 0.02) weights, norm scales N(1, 0.02)."""
+    """DCGAN initialisation (Radford et al. 2016, sec. 4): N(0, 0.02) weights, norm scales N(1, 0.02).
+
+    Class embeddings keep PyTorch's N(0, 1): at 0.02 the label would be drowned by the N(0, 1) noise
+    (generator) and the [-1, 1] pixels (discriminator), and conditioning would be learned far later.
+    """
     for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)

@@ -69,7 +69,9 @@ def train(
     run_dir = Path(run_dir)
     device = resolve_device(config.train.device)
     data = load_training_data(config, data)
+    evaluator = InTrainingEvaluator.maybe(config, device)  # fail fast, before the run folder is made
     prepare_run_dir(run_dir, config, resume)
+    tensorboard = Tensorboard.maybe(config, run_dir)
     torch.manual_seed(config.train.seed)
     generator, discriminator = build_models(config)
     state = GANState(generator.to(device), discriminator.to(device), *make_optimizers(generator, discriminator, config))
@@ -80,17 +82,18 @@ def train(
     write_json(run_dir / "config.json", config.to_dict())
     if progress.epoch >= config.train.epochs:
         log.warning("run already has %d of %d epochs; nothing to train", progress.epoch, config.train.epochs)
-        return TrainResult(run_dir, progress.epoch, records=read_jsonl(run_dir / "metrics.jsonl"))
+        if tensorboard:
+            tensorboard.close()
+        records = read_jsonl(run_dir / "metrics.jsonl")
+        return TrainResult(run_dir, progress.epoch, records=records, outputs=finish_run_outputs(run_dir, records))
 
     images = place_images(data.images, device)
     labels = data.labels.to(images.device)
     fixed_seeds, fixed_labels, grid_columns = fixed_grid_inputs(config)
-    evaluator = InTrainingEvaluator.maybe(config, device)
-    tensorboard = Tensorboard.maybe(config, run_dir)
     steps_per_epoch = len(epoch_order(len(data), config.train.batch_size, torch.Generator()))
+    log.info("training on %d images (%d classes) on %s; run folder %s", len(data), data.num_classes, device, run_dir)
     bar = tqdm(total=config.train.epochs * steps_per_epoch, initial=progress.step, disable=not progress_bar,
                unit="step", dynamic_ncols=True)
-    log.info("training on %d images (%d classes) on %s; run folder %s", len(data), data.num_classes, device, run_dir)
     try:
         for epoch in range(progress.epoch, config.train.epochs):
             set_epoch_lr(state, config, epoch)
