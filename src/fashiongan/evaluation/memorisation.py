@@ -29,18 +29,20 @@ def nearest_neighbours(
     reference: torch.Tensor,
     scale: float = 1.0,
     exclude: np.ndarray | None = None,
-    chunk: int = 8192,
+    chunk: int | None = None,
     candidates: int = 4,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest row of ``reference`` (N, D) for each row of ``query`` (M, D), after multiplying by ``scale``.
 
-    The search runs in float32 matmul blocks of ``chunk`` reference rows (so a uint8 training set
-    is never converted whole); the best ``candidates`` are then re-measured exactly in float64, so
-    an exact copy comes out at distance 0. ``exclude[i]`` is a reference index query i may not
-    match (itself, when the queries are training images). Returns float64 distances and int64 indices.
+    The search runs in float32 matmul blocks of ``chunk`` reference rows (default: about 128 MB
+    of floats, at most 8192 rows), so a uint8 training set is never converted whole; the best
+    ``candidates`` are then re-measured exactly in float64, so an exact copy comes out at
+    distance 0. ``exclude[i]`` is a reference index query i may not match (itself, when the
+    queries are training images). Returns float64 distances and int64 indices.
     """
     q = query.reshape(query.shape[0], -1).to(torch.float32) * scale
     reference = reference.reshape(reference.shape[0], -1)
+    chunk = chunk or min(8192, max(256, (1 << 25) // reference.shape[1]))
     candidates = min(candidates, reference.shape[0])
     best_d = torch.full((q.shape[0], candidates), float("inf"))
     best_i = torch.zeros((q.shape[0], candidates), dtype=torch.int64)
