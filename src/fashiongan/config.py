@@ -42,6 +42,7 @@ class ModelConfig:
     d_max_channels: int = 512
     d_norm: str = "none"  # "none", "batch" or "layer"
     d_dropout: float = 0.0
+    d_minibatch_std: bool = False  # append the batch's feature std (fights mode collapse)
     mlp_hidden: int = 512  # width of the MLP discriminator's two dense layers
 
 

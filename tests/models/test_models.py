@@ -82,3 +82,23 @@ def test_num_upsamplings_rejects_bad_sizes():
     assert num_upsamplings(28, 7) == 2 and num_upsamplings(128, 8) == 4 and num_upsamplings(256, 4) == 6
     with pytest.raises(ValueError):
         num_upsamplings(100, 4)
+
+
+def test_minibatch_std_sees_how_varied_a_batch_is():
+    from fashiongan.models.layers import MinibatchStd
+
+    layer = MinibatchStd(group_size=4)
+    same = torch.ones(8, 3, 5, 5)
+    varied = torch.randn(8, 3, 5, 5)
+    out_same, out_varied = layer(same), layer(varied)
+    assert out_same.shape == (8, 4, 5, 5)
+    assert out_same[:, 3].max() < 1e-3
+    assert out_varied[:, 3].min() > 0.5
+    assert layer(torch.randn(6, 2, 3, 3)).shape == (6, 3, 3, 3)  # batch not divisible by 4: groups of 3
+
+
+def test_discriminator_with_minibatch_std_builds():
+    config = config_for(28, 1, True, "conv")
+    config.model.d_minibatch_std = True
+    _, disc = build_models(config)
+    assert disc(torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])).shape == (4,)

@@ -51,6 +51,7 @@ def build_discriminator(config: RunConfig) -> nn.Module:
             num_classes,
             model.d_norm,
             model.d_dropout,
+            model.d_minibatch_std,
         )
     init_dcgan_weights(discriminator)
     return discriminator

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fashiongan.models.layers import norm_2d
+from fashiongan.models.layers import MinibatchStd, norm_2d
 
 
 class ConvDiscriminator(nn.Module):
@@ -25,6 +25,7 @@ class ConvDiscriminator(nn.Module):
         num_classes: int = 0,
         norm: str = "none",
         dropout: float = 0.0,
+        minibatch_std: bool = False,
     ) -> None:
         super().__init__()
         self.image_size, self.num_classes = image_size, num_classes
@@ -43,6 +44,9 @@ class ConvDiscriminator(nn.Module):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             in_channels, width, size, first = width, min(width * 2, max_channels), size // 2, False
+        if minibatch_std:
+            layers.append(MinibatchStd())
+            in_channels += 1
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(in_channels * final_size * final_size, 1)
 

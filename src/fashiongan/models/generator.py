@@ -34,6 +34,10 @@ class Generator(nn.Module):
         steps = num_upsamplings(image_size, init_size)
         width = min(base_channels, max_channels)
         self.label_embedding = nn.Embedding(num_classes, embed_dim) if num_classes > 0 else None
+        if self.label_embedding is not None:
+            # Small against the N(0, 1) noise: at N(0, 1) the label dominates and the generator learns to
+            # ignore z (one image per class); at DCGAN's 0.02 it ignores the label for the first epochs.
+            nn.init.normal_(self.label_embedding.weight, 0.0, 0.1)
         in_features = z_dim + (embed_dim if num_classes > 0 else 0)
         self.project = nn.Sequential(
             nn.Linear(in_features, width * init_size * init_size, bias=norm == "none"),

@@ -28,8 +28,8 @@ def norm_2d(name: str, channels: int) -> nn.Module:
 def init_dcgan_weights(module: nn.Module) -> None:
     """DCGAN initialisation (Radford et al. 2016, sec. 4): N(0, 0.02) weights, norm scales N(1, 0.02).
 
-    Class embeddings keep PyTorch's N(0, 1): at 0.02 the label would be drowned by the N(0, 1) noise
-    (generator) and the [-1, 1] pixels (discriminator), and conditioning would be learned far later.
+    Class embeddings keep the initialisation their module chose (see Generator and ConvDiscriminator):
+    at 0.02 the label would be drowned by the noise and the pixels, and conditioning learned far later.
     """
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
@@ -39,6 +39,28 @@ def init_dcgan_weights(module: nn.Module) -> None:
         elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+class MinibatchStd(nn.Module):
+    """Append the batch's mean feature standard deviation as one more channel (Karras et al. 2018, sec. 3).
+
+    A discriminator that sees how varied a batch is can punish a generator that makes one image per
+    class (mode collapse). Statistics are taken over groups of ``group_size`` images.
+    """
+
+    def __init__(self, group_size: int = 4) -> None:
+        super().__init__()
+        self.group_size = group_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        group = min(self.group_size, n)
+        while n % group:
+            group -= 1
+        y = x.view(group, -1, c, h, w)  # image i is in group i % (n // group)
+        y = (y - y.mean(0)).square().mean(0).add(1e-8).sqrt()  # (n // group, c, h, w)
+        y = y.mean(dim=(1, 2, 3)).view(-1, 1, 1, 1).repeat(group, 1, h, w)  # (n, 1, h, w)
+        return torch.cat([x, y], dim=1)
 
 
 def num_upsamplings(image_size: int, init_size: int) -> int:
