@@ -29,7 +29,7 @@ from fashiongan.training.device import resolve_device
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EPOCHS = 15
+DEFAULT_EPOCHS = 20
 BATCH_SIZE = 256
 MAX_LR = 3e-3
 WEIGHT_DECAY = 5e-4
