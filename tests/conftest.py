@@ -11,7 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
+
+# The test models are tiny: one thread is faster, and immune to OpenMP spinning on a busy machine.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True, scope="session")
