@@ -30,7 +30,7 @@ def test_train_on_a_folder_writes_a_loadable_evaluator(tiny_image_folder: Path, 
 
     shown = _run("info", str(out))
     assert shown.returncode == 0, shown.stderr
-    assert "class_names: bags, dresses, shoes" in shown.stdout and "sha256: verified" in shown.stdout
+    assert "class_names: bags, dresses, shoes" in shown.stdout and "sha256 check: passed" in shown.stdout
 
 
 def test_info_rejects_changed_weights_in_one_line(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_info_without_a_path_describes_the_shipped_evaluator() -> None:
     result = _run("info")
     if SHIPPED_WEIGHTS.is_file():
         assert result.returncode == 0, result.stderr
-        assert "test_accuracy: 0.9" in result.stdout and "sha256: verified" in result.stdout
+        assert "test_accuracy: 0.9" in result.stdout and "sha256 check: passed" in result.stdout
     else:
         assert result.returncode == 2 and "shipped evaluator weights" in result.stderr
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 
 from fashiongan.cli.common import int_at_least
@@ -92,11 +93,13 @@ def run_info(args: argparse.Namespace) -> int:
     for key, value in facts.items():
         if key == "class_names":
             value = ", ".join(value)
+        elif isinstance(value, (dict, list)) or value is None:
+            value = json.dumps(value)
         print(f"{key}: {value}")
     if history:
         seconds = [epoch["seconds"] for epoch in history]
         print(f"epochs logged: {len(history)} (mean {sum(seconds) / len(seconds):.1f} s per epoch)")
-    print("sha256: verified")
+    print("sha256 check: passed")
     return 0
 
 
