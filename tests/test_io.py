@@ -54,3 +54,11 @@ def test_tensor_round_trip_and_sha(tmp_path: Path):
     state_path = tmp_path / "s.pt"
     io.save_torch_state(state_path, {"x": torch.ones(2), "n": 3})
     assert io.load_torch_state(state_path)["n"] == 3
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path: Path):
+    path = tmp_path / "f.txt"
+    io.atomic_write_text(path, "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
