@@ -49,7 +49,7 @@ def test_evaluate_a_tiny_run_writes_eval_json_and_the_report(tiny, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "N=20 generated vs fmnist test split (30 images); floor: 20 real train images" in result.stdout
-    for words in ("FID", "KID x 1e3", "precision", "coverage", "class accuracy", "copies (pixel)"):
+    for words in ("FID", "KID", "precision", "coverage", "class accuracy", "copies (pixel)"):
         assert words in result.stdout
     numbers = json.loads((run_dir / "eval.json").read_text())
     assert numbers["protocol"]["n"] == 20 and numbers["protocol"]["generator"]["checkpoint"] == "last"

@@ -21,7 +21,7 @@ def result_dict(**extra) -> dict:
 def test_rows_show_value_floor_and_direction():
     rows = {row[0]: row[1:] for row in table_rows(result_dict())}
     assert rows["FID"] == ("12.35", "0.5000", "lower")
-    assert rows["KID x 1e3"] == ("12.30", "-0.0200", "lower")
+    assert rows["KID"] == ("0.0123", "-2.0e-05", "lower")
     assert rows["precision"] == ("0.7000", "1.0e-05", "higher")  # tiny values keep their digits
     assert rows["class accuracy"] == ("-", "0.9700", "higher")  # unconditional generator, labelled floor
     assert rows["class balance"][0] == "0.0000"  # never "-0.0000"
