@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fashiongan-installed
 DEMO_DIR ?= runs/demo
-DEMO_EPOCHS ?= 8
+DEMO_EPOCHS ?= 10
 
 .PHONY: setup demo test test-all lint clean-venv
 

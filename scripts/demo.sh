@@ -4,7 +4,7 @@
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 DEMO_DIR=${DEMO_DIR:-runs/demo}
-DEMO_EPOCHS=${DEMO_EPOCHS:-8}
+DEMO_EPOCHS=${DEMO_EPOCHS:-10}
 
 if [ -d "$DEMO_DIR/checkpoints" ]; then
     "$PY" -m fashiongan train --resume --out "$DEMO_DIR" --epochs "$DEMO_EPOCHS"
