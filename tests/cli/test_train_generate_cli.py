@@ -111,3 +111,17 @@ def test_dry_run_prints_the_merged_config():
     config = json.loads(result.stdout)
     assert config["model"]["discriminator"] == "mlp"
     assert (config["train"]["epochs"], config["train"]["lr_g"], config["train"]["lr_d"]) == (3, 2e-4, 2e-4)
+
+
+def test_train_and_generate_on_an_image_folder(tiny_image_folder: Path, tmp_path: Path):
+    run_dir = tmp_path / "run"
+    result = fashiongan("train", "--data", str(tiny_image_folder), "--image-size", "32", "--channels", "3",
+                        "--epochs", "1", "--batch-size", "4", "--out", str(run_dir), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["data"]["image_size"], config["data"]["channels"], config["model"]["num_classes"]) == (32, 3, 3)
+    out = tmp_path / "g.npz"
+    result = fashiongan("generate", str(run_dir), "--n", "6", "--class", "shoes", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    arrays = np.load(out)
+    assert arrays["images"].shape == (6, 32, 32, 3) and arrays["labels"].tolist() == [2] * 6

@@ -64,6 +64,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def given_overrides(args: argparse.Namespace) -> dict[str, Any]:
     overrides = {key: getattr(args, dest) for dest, key in FLAG_KEYS.items() if getattr(args, dest) is not None}
+    if args.data not in (None, "fmnist"):  # absolute, so generate/evaluate work from any folder later
+        overrides["data.source"] = str(Path(args.data).expanduser().resolve())
     if args.lr is not None:
         overrides["train.lr_g"] = overrides["train.lr_d"] = args.lr
     if args.unconditional:
