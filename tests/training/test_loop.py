@@ -115,19 +115,15 @@ def test_unconditional_mlp_training_runs(tmp_path: Path, tiny_data):
 
 def test_eval_every_logs_fid_and_keeps_the_best_checkpoint(tmp_path: Path):
     """--eval-every on a tiny real Fashion-MNIST subset, scored by a (randomly initialised) evaluator."""
-    from fashiongan.data.fashion_mnist import CLASS_NAMES, load_fashion_mnist, locate_fashion_mnist
-    from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
-    from fashiongan.evaluation.network import EvaluatorNet
+    from fashiongan.data.fashion_mnist import load_fashion_mnist, locate_fashion_mnist
+    from tests.evaluation.helpers import save_random_evaluator
 
     if locate_fashion_mnist() is None:
         pytest.skip("Fashion-MNIST files not found")
-    torch.manual_seed(0)
-    info = EvaluatorInfo(sha256="", class_names=list(CLASS_NAMES), image_size=28, channels=1, feature_dim=16,
-                         test_accuracy=0.1, command="test", seed=0)
-    evaluator = save_evaluator(EvaluatorNet(1, 10, feature_dim=16), info, tmp_path / "evaluator.safetensors")
+    evaluator_path = save_random_evaluator(tmp_path / "evaluator.safetensors")
     data = load_fashion_mnist("train").random_subset(64, seed=0)
     config = tiny_config(**{"train.epochs": 2, "train.eval_every": 1, "train.eval_n": 200,
-                            "train.evaluator": str(evaluator.path)})
+                            "train.evaluator": str(evaluator_path)})
     train(config, tmp_path / "run", data=data, progress_bar=False)
     records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert all(r["fid"] > 0 and 0 <= r["class_accuracy"] <= 1 for r in records)
