@@ -14,28 +14,29 @@ from torch import nn
 from fashiongan.config import RunConfig
 from fashiongan.errors import UserError
 from fashiongan.generate import class_labels, sample
-from fashiongan.training.checkpoint import TrainingProgress
-from fashiongan.training.step import GANState
+from fashiongan.run.checkpoint import TrainingProgress
+from fashiongan.training.state import GANState
 from fashiongan.viz.animation import make_gif
 from fashiongan.viz.grids import save_grid
 from fashiongan.viz.plots import plot_training
 
 log = logging.getLogger(__name__)
-KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")
 
 
 class EpochMeter:
-    """Running sums of the step statistics (kept as tensors: no device sync per step)."""
+    """Running sums of the step statistics, kept as tensors on the device: no host sync per step."""
 
     def __init__(self, sums: dict[str, float] | None = None, batches: int = 0) -> None:
-        self.sums = {k: torch.tensor(float((sums or {}).get(k, 0.0)), dtype=torch.float64) for k in KEYS}
+        self.sums = {k: torch.tensor(float(v), dtype=torch.float64) for k, v in (sums or {}).items()}
         self.batches = batches
         self.images = 0
         self.start = time.perf_counter()
 
     def add(self, stats: dict[str, torch.Tensor], batch_size: int) -> None:
-        for key in KEYS:
-            self.sums[key] = self.sums[key].to(stats[key].device) + stats[key].double()
+        for key, value in stats.items():
+            total = self.sums.get(key)
+            value = value.detach().double()
+            self.sums[key] = value if total is None else total.to(value.device) + value
         self.batches += 1
         self.images += batch_size
 
@@ -43,6 +44,7 @@ class EpochMeter:
         return {k: float(v) for k, v in self.sums.items()}
 
     def means(self) -> dict[str, float]:
+        """Mean per step; penalty terms run every K steps, so theirs is a mean over the steps that ran them."""
         return {k: v / max(1, self.batches) for k, v in self.sums_as_floats().items()}
 
     def finite(self) -> bool:
@@ -53,6 +55,8 @@ class EpochMeter:
 
     def live_summary(self) -> str:
         m = self.means()
+        if "d_loss" not in m:
+            return ""
         return (f"D {m['d_loss']:.3f} G {m['g_loss']:.3f} acc r/f {m['d_acc_real']:.2f}/{m['d_acc_fake']:.2f} "
                 f"{self.images_per_second():.0f} img/s")
 
@@ -60,6 +64,7 @@ class EpochMeter:
         return {
             "epoch": epoch,
             "step": step,
+            "batches": self.batches,
             **{k: round(v, 6) for k, v in self.means().items()},
             "lr_g": state.opt_g.param_groups[0]["lr"],
             "lr_d": state.opt_d.param_groups[0]["lr"],
@@ -112,12 +117,13 @@ class InTrainingEvaluator:
     def maybe(cls, config: RunConfig, device: torch.device) -> InTrainingEvaluator | None:
         return cls(config, device) if config.train.eval_every > 0 else None
 
-    def run(self, generator: nn.Module, epoch: int, record: dict[str, Any], progress: TrainingProgress) -> bool:
+    def run(self, generator: nn.Module, epoch: int, record: dict[str, Any], progress: TrainingProgress,
+            last: bool = False) -> bool:
         """Add the numbers to ``record``; True when this epoch's FID is the best so far."""
         from fashiongan.evaluation.evaluate import quick_evaluate
 
         train = self.config.train
-        if epoch % train.eval_every != 0 and epoch != train.epochs:
+        if epoch % train.eval_every != 0 and not last:
             return False
         n = train.eval_n
         labels = class_labels(n, self.config.model.num_classes, None) if self.config.model.conditional else None
