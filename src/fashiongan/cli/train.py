@@ -16,7 +16,7 @@ from fashiongan.cli.options import add_config_flags, config_help, flag_name, giv
 from fashiongan.config import PRESETS, RunConfig, apply_overrides, declaration, make_config, validate
 from fashiongan.errors import UserError
 
-DEFAULT_PRESET = "fmnist"
+DEFAULT_PRESET = "fmnist-best"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
