@@ -124,8 +124,8 @@ def test_a_time_budget_stops_training_and_is_kept_across_resume(tmp_path: Path, 
     assert records[-1]["lr_g"] < 2e-4  # the linear schedule follows the budget
     again = train(config, tmp_path / "run", data=tiny_data, resume=True, progress_bar=False)
     assert again.epochs_done == first.epochs_done  # budget already spent: nothing more
-    longer = tiny_config(**{"train.epochs": None, "train.seconds": state["elapsed_s"] + 0.3, "train.lr_schedule": "linear",
-                            "train.ema_kimg": 0.1})
+    longer = tiny_config(**{"train.epochs": None, "train.seconds": state["elapsed_s"] + 0.3,
+                            "train.lr_schedule": "linear", "train.ema_kimg": 0.1})
     more = train(longer, tmp_path / "run", data=tiny_data, resume=True, progress_bar=False)
     assert more.epochs_done > first.epochs_done
 
@@ -157,6 +157,8 @@ def test_eval_every_logs_fid_and_keeps_the_best_checkpoint(tmp_path: Path):
     train(config, tmp_path / "run", data=data, progress_bar=False)
     records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert all(r["fid"] > 0 and 0 <= r["class_accuracy"] <= 1 for r in records)
+    assert all(0 <= r["grid_class_accuracy"] <= 1 and sum(r["grid_class_histogram"]) == 100 for r in records)
+    assert all(-1 <= r["d_real_sign"] <= 1 for r in records)
     assert (tmp_path / "run" / "checkpoints" / "best" / "generator.safetensors").is_file()
     assert (tmp_path / "run" / "fid.png").is_file()
     best = json.loads((tmp_path / "run" / "checkpoints" / "best" / "state.json").read_text())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fashiongan.training.ema import ema_beta
 from fashiongan.training.state import build_state
 from fashiongan.training.step import train_step
 

@@ -33,6 +33,7 @@ from fashiongan.training.step import train_step
 from fashiongan.training.stopping import Budget, StopSignals
 from fashiongan.training.tracking import (
     EpochMeter,
+    GridHealth,
     InTrainingEvaluator,
     Tensorboard,
     finish_run_outputs,
@@ -67,6 +68,7 @@ class Session:
     signals: StopSignals
     bar: tqdm
     evaluator: InTrainingEvaluator | None
+    health: GridHealth | None
     tensorboard: Tensorboard | None
     on_step: Callable[[int], None] | None
     steps_per_epoch: int
@@ -113,7 +115,7 @@ def train(
                disable=not progress_bar, dynamic_ncols=True)
     session = Session(config, run_dir, state, progress, images, data.labels.to(images.device), shuffle_rng,
                       Budget(config.train.seconds, progress.elapsed_s), StopSignals(), bar, evaluator,
-                      Tensorboard.maybe(config, run_dir), on_step, steps_per_epoch)
+                      GridHealth.maybe(config, device), Tensorboard.maybe(config, run_dir), on_step, steps_per_epoch)
     log.info("training on %d images (%d classes) on %s; run folder %s", len(data), data.num_classes, device, run_dir)
     try:
         with session.signals:
@@ -205,7 +207,9 @@ def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     prepare_sampler(s)
     if epoch % s.config.train.sample_every == 0 or last:
         grid_seeds, grid_labels, columns = fixed_grid_inputs(s.config)
-        save_epoch_grid(s.state.sampler(), grid_seeds, grid_labels, columns, s.run_dir, epoch, s.device)
+        grid = save_epoch_grid(s.state.sampler(), grid_seeds, grid_labels, columns, s.run_dir, epoch, s.device)
+        if s.health is not None and grid_labels is not None:
+            s.health.check(grid, grid_labels, record)
     is_best = s.evaluator.run(s.state.sampler(), epoch, record, s.progress, last) if s.evaluator else False
     save(s, "last", s.shuffle_rng.get_state())
     if is_best:

@@ -87,10 +87,12 @@ def save_epoch_grid(
     run_dir: Path,
     epoch: int,
     device: torch.device,
-) -> Path:
+) -> torch.Tensor:
+    """Draw the fixed-noise grid, save it as samples/epoch_NNNN.png, and return the uint8 images."""
     images = sample(generator, seeds, labels, device)
     scale = max(1, 2 * 28 // images.shape[-1])  # small images are enlarged for viewing
-    return save_grid(images, run_dir / "samples" / f"epoch_{epoch:04d}.png", nrow=columns, scale=scale)
+    save_grid(images, run_dir / "samples" / f"epoch_{epoch:04d}.png", nrow=columns, scale=scale)
+    return images
 
 
 def finish_run_outputs(run_dir: Path, records: list[dict[str, Any]]) -> list[Path]:
@@ -135,6 +137,56 @@ class InTrainingEvaluator:
             progress.best_fid = float(fid)
             return True
         return False
+
+
+class GridHealth:
+    """Health signals in every epoch record, with a warning when they look wrong.
+
+    - ``d_real_sign``: E[sign D(real)], the overfitting heuristic of ADA (Karras et al. 2020, sec. 3): above
+      0.6 the discriminator is sure of every real image, which usually means it memorises them.
+    - ``grid_class_accuracy`` and ``grid_class_histogram``: the evaluator's predictions on the fixed-noise
+      grid (one row per class); samples that collapse onto few classes show up here first.
+    """
+
+    OVERFIT_SIGN = 0.6
+
+    def __init__(self, config: RunConfig, device: torch.device) -> None:
+        from fashiongan.evaluation.features import load_evaluator
+
+        self.net, info = load_evaluator(config.train.evaluator, device=device)
+        self.device, self.num_classes = device, config.model.num_classes
+        if info.num_classes != self.num_classes or info.channels != config.data.channels:
+            raise UserError("the evaluator does not fit this data (classes or channels differ)")
+
+    @classmethod
+    def maybe(cls, config: RunConfig, device: torch.device) -> GridHealth | None:
+        """Only where an evaluator fits: Fashion-MNIST (shipped) or a folder run with --evaluator."""
+        if not config.model.conditional or (config.data.source != "fmnist" and not config.train.evaluator):
+            return None
+        try:
+            return cls(config, device)
+        except UserError as exc:
+            log.warning("no grid health checks: %s", exc)
+            return None
+
+    def check(self, images: torch.Tensor, labels: torch.Tensor, record: dict[str, Any]) -> None:
+        from fashiongan.evaluation.classes import class_accuracy, predicted_classes, predicted_histogram
+        from fashiongan.evaluation.features import compute_features
+
+        _, probs = compute_features(self.net, images, device=self.device)
+        predicted = predicted_classes(probs)
+        histogram = predicted_histogram(predicted, self.num_classes)
+        record["grid_class_accuracy"] = round(class_accuracy(labels.numpy(), predicted), 4)
+        record["grid_class_histogram"] = histogram.tolist()
+        used = int((histogram > 0).sum())
+        if record["epoch"] >= 2 and used < max(2, self.num_classes // 2):
+            log.warning("epoch %d: the grid's samples fall into only %d of %d classes (mode collapse?)",
+                        record["epoch"], used, self.num_classes)
+        sign = record.get("d_real_sign")
+        if sign is not None and sign > self.OVERFIT_SIGN and record["epoch"] >= 2:
+            log.warning("epoch %d: D is sure of almost every real image (E[sign D(real)] = %.2f > %.1f): it may be "
+                        "overfitting; try --augment translation,cutout or more data", record["epoch"], sign,
+                        self.OVERFIT_SIGN)
 
 
 class Tensorboard:
