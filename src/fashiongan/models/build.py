@@ -64,6 +64,7 @@ def build_discriminator(config: RunConfig) -> nn.Module:
             residual=model.discriminator == "resnet",
             aux_classes=config.train.aux_weight > 0,
             minibatch_std=model.d_minibatch_std,
+            depth=model.d_depth,
         )
     if model.discriminator == "mlp":
         discriminator: nn.Module = MLPDiscriminator(

@@ -37,14 +37,16 @@ class ResDownBlock(nn.Module):
 
 
 def conv_trunk(
-    channels: int, base: int, max_channels: int, image_size: int, final_size: int
+    channels: int, base: int, max_channels: int, image_size: int, final_size: int, depth: int = 2
 ) -> tuple[nn.Module, int]:
-    """SNGAN's standard CNN: at each scale a 3×3 conv then a 4×4 stride-2 conv, LeakyReLU 0.1; then a 3×3 conv."""
+    """SNGAN's standard CNN: a 3×3 conv, then per scale a 4×4 stride-2 conv (and a 3×3 one at depth 2), LReLU 0.1."""
     layers: list[nn.Module] = [sn_conv(channels, base, 3, 1, 1), nn.LeakyReLU(0.1)]
     width, size = base, image_size
     while size > final_size:
         out = min(width * 2, max_channels)
-        layers += [sn_conv(width, out, 4, 2, 1), nn.LeakyReLU(0.1), sn_conv(out, out, 3, 1, 1), nn.LeakyReLU(0.1)]
+        layers += [sn_conv(width, out, 4, 2, 1), nn.LeakyReLU(0.1)]
+        if depth > 1:
+            layers += [sn_conv(out, out, 3, 1, 1), nn.LeakyReLU(0.1)]
         width, size = out, size // 2
     return nn.Sequential(*layers), width
 
@@ -73,12 +75,15 @@ class ProjectionDiscriminator(nn.Module):
         residual: bool = False,
         aux_classes: bool = False,
         minibatch_std: bool = False,
+        depth: int = 2,
     ) -> None:
         super().__init__()
         self.num_classes = num_classes
         final_size = 7 if image_size == 28 else 4
-        build = residual_trunk if residual else conv_trunk
-        self.trunk, width = build(channels, base_channels, max_channels, image_size, final_size)
+        if residual:
+            self.trunk, width = residual_trunk(channels, base_channels, max_channels, image_size, final_size)
+        else:
+            self.trunk, width = conv_trunk(channels, base_channels, max_channels, image_size, final_size, depth)
         self.minibatch_std = MinibatchStd() if minibatch_std else None
         width += 1 if minibatch_std else 0
         self.head = spectral_norm(nn.Linear(width, 1))
