@@ -74,7 +74,7 @@ class ModelConfig:
                              "ConvTranspose", choices=("nearest", "convt"))
     d_channels: int = option(64, "channels of the first discriminator conv", low=1, high=4096, flag="d-channels")
     d_max_channels: int = option(512, "channel cap of the discriminator", low=1, high=4096)
-    d_depth: int = option(2, "sn discriminator: convs per scale (2: SNGAN's 3x3 + 4x4 stride 2; 1: the stride-2 conv only)",
+    d_depth: int = option(2, "sn discriminator convs per scale: 2 (3x3 + 4x4 stride 2, SNGAN) or 1 (stride 2 only)",
                           low=1, high=2)
     d_norm: str = option("none", "conv discriminator normalisation", choices=("none", "batch", "layer"))
     d_dropout: float = option(0.0, "discriminator dropout", low=0.0, high=0.95)
