@@ -217,8 +217,9 @@ MODERN_ENGINE = {  # shared by the -best presets: see docs/quality.md for how ea
 PRESETS: dict[str, dict[str, Any]] = {
     "fmnist-best": {
         **MODERN_ENGINE,
-        "model.g_channels": 128,
+        "model.g_channels": 64,
         "model.d_channels": 32,
+        "model.d_depth": 1,
         "train.batch_size": 64,
         "train.seconds": 600.0,  # ten minutes unless --minutes/--seconds say otherwise
     },
