@@ -108,6 +108,10 @@ class TrainConfig:
                                 high=1000)
     aux_weight: float = option(0.0, "weight of the discriminator's auxiliary class loss (0: no class head)",
                                low=0.0, high=100.0, flag="aux-weight")
+    blend_start: float = option(0.0, "train unconditionally until this fraction of training, then blend the labels "
+                                "in (Shahbazi et al. 2022); needs cbn/resnet G and sn/resnet D", low=0.0, high=1.0)
+    blend_end: float = option(0.0, "fraction of training where the labels are fully in (0: no blending)", low=0.0,
+                              high=1.0)
     ema_kimg: float = option(0.0, "half-life of the generator EMA in thousands of images (0: no EMA)", low=0.0,
                              high=1e6, flag="ema-kimg")
     ema_rampup: float = option(0.05, "EMA half-life ramps up over this fraction of training (0: none)", low=0.0,
@@ -313,6 +317,10 @@ def validate(config: RunConfig) -> None:
         raise UserError(f"train.augment must be 'none' or a comma list of {', '.join(AUGMENTS)}; got {train.augment!r}")
     if train.aux_weight > 0 and (model.discriminator not in ("sn", "resnet") or not model.conditional):
         raise UserError("train.aux_weight needs a conditional model with discriminator sn or resnet")
+    if train.blend_end > 0 and (train.blend_end < train.blend_start or model.generator == "dcgan"
+                                or model.discriminator not in ("sn", "resnet")):
+        raise UserError("label blending needs blend_start <= blend_end, a cbn/resnet generator and an sn/resnet "
+                        "discriminator")
     if model.generator == "resnet" and data.image_size < 32:
         raise UserError("generator resnet is for 32-256 px images; use cbn or dcgan for 28 px")
     if train.loss == "wgan" and train.gp_weight == 0 and train.r1_gamma == 0:

@@ -181,3 +181,21 @@ def test_tensorboard_logs_scalars_or_says_how_to_install_it(tmp_path: Path, tiny
     else:
         train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
         assert any((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_the_modern_engine_trains_through_the_loop_and_samples_from_its_ema(tmp_path: Path, tiny_data):
+    from fashiongan.generate import generate
+
+    config = tiny_config(**{"model.generator": "cbn", "model.discriminator": "sn", "train.loss": "rpgan",
+                            "train.r1_gamma": 0.1, "train.r2_gamma": 0.1, "train.penalty_every": 2,
+                            "train.aux_weight": 0.3, "train.ema_kimg": 0.05, "train.augment": "translation,cutout",
+                            "train.blend_start": 0.0, "train.blend_end": 0.5, "train.lr_schedule": "cosine",
+                            "train.precision": "bf16", "train.channels_last": True})
+    result = train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    assert result.epochs_done == 2
+    state = json.loads((tmp_path / "run" / "checkpoints" / "last" / "state.json").read_text())
+    assert state["modules"] == ["generator", "discriminator", "generator_ema"]
+    record = read_jsonl(tmp_path / "run" / "metrics.jsonl")[-1]
+    assert "penalty_r1" in record and "g_class_loss" in record
+    samples = generate(tmp_path / "run", n=8, device="cpu")
+    assert samples.images.shape == (8, 1, 28, 28)

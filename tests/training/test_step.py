@@ -105,3 +105,20 @@ def test_bf16_and_fp32_follow_the_same_loss_curve():
         real, labels = batch(16)
         curves[precision] = torch.stack([train_step(state, real, labels)["d_loss"] for _ in range(15)])
     assert torch.allclose(curves["fp32"], curves["bf16"], atol=0.15), curves
+
+
+def test_blending_starts_unconditional_and_ends_fully_conditional():
+    from fashiongan.training.state import set_conditioning
+
+    state, _ = make_state(**MODERN, **{"train.blend_start": 0.1, "train.blend_end": 0.5, "train.aux_weight": 0.3})
+    z, labels = torch.randn(4, 100), torch.tensor([0, 1, 2, 3])
+    state.generator.eval()
+    set_conditioning(state, 0.0)
+    with torch.no_grad():
+        unconditional = state.generator(z, labels), state.generator(z, labels.flip(0))
+    assert torch.allclose(*unconditional)  # labels have no effect at strength 0
+    real, real_labels = batch()
+    stats = train_step(state, real, real_labels)
+    assert "d_class_loss" not in stats  # the class loss is weighted by the strength too
+    set_conditioning(state, 1.0)
+    assert all(m.strength == 1.0 for m in state.discriminator.modules() if hasattr(m, "strength"))

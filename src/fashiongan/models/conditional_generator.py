@@ -20,6 +20,7 @@ class ConditionalBatchNorm2d(nn.Module):
     def __init__(self, channels: int, num_classes: int) -> None:
         super().__init__()
         self.num_classes = num_classes
+        self.strength = 1.0  # conditioning strength: < 1 while training blends the labels in
         self.norm = nn.BatchNorm2d(channels, affine=num_classes == 0)
         if num_classes > 0:
             self.gain = nn.Embedding(num_classes, channels)
@@ -31,7 +32,10 @@ class ConditionalBatchNorm2d(nn.Module):
         x = self.norm(x)
         if self.num_classes == 0:
             return x
-        return x * self.gain(labels)[:, :, None, None] + self.bias(labels)[:, :, None, None]
+        gain, bias = self.gain(labels)[:, :, None, None], self.bias(labels)[:, :, None, None]
+        if self.strength != 1.0:
+            gain, bias = 1.0 + self.strength * (gain - 1.0), self.strength * bias
+        return x * gain + bias
 
 
 def upsample_conv(in_channels: int, out_channels: int, mode: str) -> nn.Module:

@@ -79,6 +79,7 @@ class ProjectionDiscriminator(nn.Module):
     ) -> None:
         super().__init__()
         self.num_classes = num_classes
+        self.strength = 1.0  # weight of the projection term: < 1 while training blends the labels in
         final_size = 7 if image_size == 28 else 4
         if residual:
             self.trunk, width = residual_trunk(channels, base_channels, max_channels, image_size, final_size)
@@ -100,7 +101,7 @@ class ProjectionDiscriminator(nn.Module):
         if self.embed is not None:
             if labels is None:
                 raise ValueError("a conditional discriminator needs labels")
-            logits = logits + (self.embed(labels) * features).sum(1)
+            logits = logits + self.strength * (self.embed(labels) * features).sum(1)
         if self.class_head is None:
             return logits
         return torch.cat([logits[:, None], self.class_head(features)], dim=1)

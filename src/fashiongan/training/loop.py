@@ -28,7 +28,7 @@ from fashiongan.training.run_state import (
     training_state,
 )
 from fashiongan.training.schedule import lr_factor
-from fashiongan.training.state import GANState, build_state
+from fashiongan.training.state import GANState, build_state, set_conditioning
 from fashiongan.training.step import train_step
 from fashiongan.training.stopping import Budget, StopSignals
 from fashiongan.training.tracking import (
@@ -170,7 +170,7 @@ def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> s
     s.budget.start()
     try:
         for indices in batches[meter.batches:]:
-            set_step_lr(s)
+            set_step_schedules(s)
             real_uint8, real_labels = gather_batch(s.images, s.labels, indices, s.device)
             real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
             beta = ema_beta(real.shape[0], config.train.ema_kimg, progress_fraction(s), config.train.ema_rampup)
@@ -240,8 +240,12 @@ def progress_fraction(s: Session) -> float:
     return min(1.0, s.progress.step / max(1, epochs * s.steps_per_epoch))
 
 
-def set_step_lr(s: Session) -> None:
+def set_step_schedules(s: Session) -> None:
+    """The learning rates and the label-blending strength for the coming step."""
     train = s.config.train
+    if train.blend_end > 0:
+        span = max(1e-12, train.blend_end - train.blend_start)
+        set_conditioning(s.state, min(1.0, max(0.0, (progress_fraction(s) - train.blend_start) / span)))
     if train.lr_schedule == "constant":
         return
     factor = lr_factor(train.lr_schedule, progress_fraction(s), train.lr_decay_start, train.lr_decay_floor)

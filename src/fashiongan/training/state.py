@@ -55,6 +55,7 @@ class GANState:
     noise: torch.Generator  # the step's own RNG (noise, labels, augmentation): a step is reproducible alone
     generator_ema: nn.Module | None = None
     step: int = 0
+    conditioning: float = 1.0  # label strength while blending labels in (1: fully conditional)
     extra_modules: dict[str, nn.Module] = field(default_factory=dict)
 
     def modules(self) -> dict[str, nn.Module]:
@@ -70,6 +71,15 @@ class GANState:
     def sampler(self) -> nn.Module:
         """The network to draw grids and evaluations from: the EMA copy when there is one."""
         return self.generator_ema if self.generator_ema is not None else self.generator
+
+
+def set_conditioning(state: GANState, strength: float) -> None:
+    """Scale how much the labels act, in every network that supports it (Shahbazi et al. 2022, sec. 4)."""
+    state.conditioning = strength
+    for network in (state.generator, state.discriminator, state.generator_ema):
+        for module in network.modules() if network is not None else ():
+            if hasattr(module, "strength"):
+                module.strength = strength
 
 
 def build_recipe(config: RunConfig, device: torch.device) -> Recipe:

@@ -57,7 +57,7 @@ def discriminator_step(state: GANState, real: Tensor, real_labels: Tensor | None
     fake_logits, _ = critic(state, fake, fake_labels)
     loss = recipe.loss.discriminator(real_logits, fake_logits)
     stats = {"d_loss": loss.detach()}
-    aux = class_loss(real_classes, real_labels, recipe.aux_weight)
+    aux = class_loss(real_classes, real_labels, recipe.aux_weight * state.conditioning)
     if aux is not None:
         loss = loss + aux
         stats["d_class_loss"] = aux.detach()
@@ -85,7 +85,7 @@ def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fa
             real_logits, _ = critic(state, real, real_labels)
         loss = recipe.loss.generator(fake_logits, real_logits)
         stats = {"g_loss": loss.detach()}
-        aux = class_loss(fake_classes, fake_labels, recipe.aux_weight)
+        aux = class_loss(fake_classes, fake_labels, recipe.aux_weight * state.conditioning)
         if aux is not None:
             loss = loss + aux
             stats["g_class_loss"] = aux.detach()
