@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import torch
 from torch import nn
 
 from fashiongan.errors import UserError
@@ -32,6 +33,7 @@ def save_checkpoint(run_dir: Path, loop: Loop, progress: Progress) -> None:
         "optimizer": loop.optimizer.state_dict(),
         "shuffle_rng": loop.shuffle_rng.get_state(),
         "augment_rng": loop.augment_rng.get_state(),
+        "torch_rng": torch.get_rng_state(),  # dropout draws from the global generator
     })  # fmt: skip
     write_json(folder / "state.json", dataclasses.asdict(progress))
 
@@ -58,4 +60,5 @@ def load_checkpoint(run_dir: Path, loop: Loop) -> Progress:
     loop.optimizer.load_state_dict(state["optimizer"])
     loop.shuffle_rng.set_state(state["shuffle_rng"])
     loop.augment_rng.set_state(state["augment_rng"])
+    torch.set_rng_state(state["torch_rng"])
     return Progress(**counters)

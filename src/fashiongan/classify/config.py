@@ -23,6 +23,7 @@ class ClassifyConfig:
     square: str = "crop"
     epochs: int | None = None  # None: the preset's (ignored when minutes is set)
     minutes: float | None = None  # a wall-clock budget instead of a number of epochs
+    max_steps: int | None = None  # stop after this many optimizer steps (the study's fixed compute per arm)
     batch_size: int | None = None  # None: the preset's
     lr: float | None = None  # peak learning rate of the one-cycle schedule (None: the preset's)
     weight_decay: float = 5e-4
@@ -61,7 +62,8 @@ class ClassifyConfig:
         if self.synthetic_mode not in MODES:
             raise UserError(f"--synthetic-mode must be one of {', '.join(MODES)}; got {self.synthetic_mode!r}")
         for flag, value, low in (("--epochs", self.epochs, 1), ("--batch-size", self.batch_size, 1),
-                                 ("--image-size", self.image_size, 4), ("--per-class", self.per_class, 1)):
+                                 ("--image-size", self.image_size, 4), ("--per-class", self.per_class, 1),
+                                 ("max_steps", self.max_steps, 1)):
             if value is not None and value < low:
                 raise UserError(f"{flag} must be at least {low}; got {value}")
         if self.minutes is not None and not self.minutes > 0:

@@ -27,36 +27,47 @@ class Splits:
     test_source: str  # "official" (the data's own test split) or "stratified" (carved with a seed)
 
 
-def stratified_split(data: ImageDataset, fraction: float, seed: int) -> tuple[ImageDataset, ImageDataset]:
-    """(rest, held): ``held`` takes round(fraction * n_c) images of each class c (at least 1 where n_c >= 2).
+def stratified_indices(labels: torch.Tensor, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(rest, held) positions: ``held`` takes round(fraction * n_c) of each class c (at least 1 where n_c >= 2).
 
-    Seeded, so the same seed always holds out the same images; each class keeps at least one training image.
+    Seeded, so the same seed always holds out the same images; each class keeps at least one image in ``rest``.
     """
     if not 0 <= fraction < 1:
         raise UserError(f"a split fraction must be in [0, 1); got {fraction}")
     generator = torch.Generator().manual_seed(seed)
     held: list[torch.Tensor] = []
     rest: list[torch.Tensor] = []
-    for label in range(data.num_classes):
-        members = (data.labels == label).nonzero().flatten()
+    for label in range(int(labels.max()) + 1 if len(labels) else 0):
+        members = (labels == label).nonzero().flatten()
         members = members[torch.randperm(len(members), generator=generator)]
-        n_held = min(len(members) - 1, max(1 if fraction > 0 else 0, round(fraction * len(members))))
-        n_held = max(n_held, 0)
+        n_held = max(0, min(len(members) - 1, max(1 if fraction > 0 else 0, round(fraction * len(members)))))
         held.append(members[:n_held])
         rest.append(members[n_held:])
-    return data.subset(torch.cat(rest).sort().values), data.subset(torch.cat(held).sort().values)
+    empty = torch.empty(0, dtype=torch.int64)
+    return torch.cat([empty, *rest]).sort().values, torch.cat([empty, *held]).sort().values
+
+
+def stratified_split(data: ImageDataset, fraction: float, seed: int) -> tuple[ImageDataset, ImageDataset]:
+    """(rest, held) datasets; see ``stratified_indices``."""
+    rest, held = stratified_indices(data.labels, fraction, seed)
+    return data.subset(rest), data.subset(held)
+
+
+def per_class_indices(labels: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
+    """Sorted positions of ``per_class`` seeded random images of each class (all of a class that has fewer)."""
+    if per_class < 1:
+        raise UserError(f"--per-class must be at least 1; got {per_class}")
+    generator = torch.Generator().manual_seed(seed)
+    chosen = [torch.empty(0, dtype=torch.int64)]
+    for label in range(int(labels.max()) + 1 if len(labels) else 0):
+        members = (labels == label).nonzero().flatten()
+        chosen.append(members[torch.randperm(len(members), generator=generator)[:per_class]])
+    return torch.cat(chosen).sort().values
 
 
 def per_class_subset(data: ImageDataset, per_class: int, seed: int) -> ImageDataset:
     """``per_class`` seeded random images of each class (all of a class that has fewer)."""
-    if per_class < 1:
-        raise UserError(f"--per-class must be at least 1; got {per_class}")
-    generator = torch.Generator().manual_seed(seed)
-    chosen = []
-    for label in range(data.num_classes):
-        members = (data.labels == label).nonzero().flatten()
-        chosen.append(members[torch.randperm(len(members), generator=generator)[:per_class]])
-    return data.subset(torch.cat(chosen).sort().values)
+    return data.subset(per_class_indices(data.labels, per_class, seed))
 
 
 def load_splits(config: DataConfig, val_fraction: float, seed: int, per_class: int | None = None) -> Splits:

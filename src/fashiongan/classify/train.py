@@ -87,9 +87,16 @@ def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) ->
     return SyntheticMixer(source, config.synthetic_ratio, config.synthetic_mode, config.seed)
 
 
-def _epoch_data(train: ImageDataset, mixer: SyntheticMixer | None, epoch: int) -> ImageDataset:
+def _epoch_data(train: ImageDataset, mixer: SyntheticMixer | None, epoch: int, cap: int | None) -> ImageDataset:
+    """The epoch's images: the real ones plus this epoch's synthetic ones.
+
+    With a step budget (``cap`` images left), a seeded share of the real images is taken first, so no
+    synthetic image is drawn that the budget could not use.
+    """
     if mixer is None:
         return train
+    if cap is not None and len(train) * (1 + mixer.ratio) > cap:
+        train = train.random_subset(max(1, int(cap / (1 + mixer.ratio))), seed=mixer.seed * 7919 + epoch)
     fake = mixer.for_epoch(train, epoch)
     return ImageDataset(torch.cat([train.images, fake.images]), torch.cat([train.labels, fake.labels]),
                         list(train.class_names))
@@ -110,10 +117,19 @@ class Loop:
     def fraction(self, progress: Progress) -> float:
         if self.config.minutes is not None:
             return progress.seconds / (60 * self.config.minutes)
-        return progress.step / max(1, self.total_steps)
+        return progress.step / max(1, self.config.max_steps or self.total_steps)
 
     def out_of_time(self, progress: Progress) -> bool:
+        """True when the --minutes or max_steps budget is spent."""
+        if self.config.max_steps is not None and progress.step >= self.config.max_steps:
+            return True
         return self.config.minutes is not None and progress.seconds >= 60 * self.config.minutes
+
+    def images_left(self, progress: Progress) -> int | None:
+        """Images the rest of a max_steps budget can use (None: no step budget)."""
+        if self.config.max_steps is None:
+            return None
+        return (self.config.max_steps - progress.step) * (self.config.batch_size or 128)
 
 
 def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> dict[str, float]:
@@ -184,14 +200,14 @@ def train_classifier(
     loop = _setup(config, splits, device)
     progress = load_checkpoint(run_dir, loop) if resume else Progress()
     write_json(run_dir / "config.json", {"classify": config.to_dict(), "class_names": splits.train.class_names})
-    epochs = 10**9 if config.minutes is not None else (config.epochs or 1)
+    epochs = 10**9 if config.minutes is not None or config.max_steps is not None else (config.epochs or 1)
     log.info("training %s on %d images (%d classes) on %s; run folder %s", config.preset, len(splits.train),
              splits.train.num_classes, device, run_dir)
-    total = None if config.minutes is not None else loop.total_steps
+    total = None if config.minutes is not None else (config.max_steps or loop.total_steps)
     with tqdm(total=total, initial=progress.step, disable=not progress_bar, unit="step", dynamic_ncols=True) as bar:
         try:
             while progress.epoch < epochs and not loop.out_of_time(progress):
-                data = _epoch_data(splits.train, mixer, progress.epoch)
+                data = _epoch_data(splits.train, mixer, progress.epoch, loop.images_left(progress))
                 record = run_epoch(loop, data, progress, bar)
                 progress.epoch += 1
                 val_accuracy = score(loop.model, splits.val, device)["accuracy"] if len(splits.val) else None
