@@ -33,7 +33,10 @@ class SyntheticSource:
     @classmethod
     def open(cls, run_dir: str | Path, class_names: list[str], device: torch.device) -> SyntheticSource:
         """Load ``run_dir``'s generator; its classes must include every class of the classifier's data."""
-        generator, config, gan_classes = load_generator(run_dir, "last", device)
+        try:
+            generator, config, gan_classes = load_generator(run_dir, "last", device)
+        except UserError as exc:
+            raise UserError(f"--synthetic {run_dir} is not a usable GAN run: {exc}") from None
         if not config.model.conditional:
             raise UserError(f"--synthetic {run_dir}: the GAN is unconditional, so its images have no class; "
                             "train it without --unconditional")

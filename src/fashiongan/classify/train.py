@@ -196,8 +196,8 @@ def train_classifier(
     if splits is None:
         splits = load_splits(config.data_config(), config.val_fraction, config.seed, config.per_class)
     mixer = _mixer(config, splits.train, device)  # fail fast on a bad --synthetic, before the folder is made
+    loop = _setup(config, splits, device)  # builds the model: a preset that does not fit the data fails here
     _prepare_run_dir(run_dir, resume)
-    loop = _setup(config, splits, device)
     progress = load_checkpoint(run_dir, loop) if resume else Progress()
     write_json(run_dir / "config.json", {"classify": config.to_dict(), "class_names": splits.train.class_names})
     epochs = 10**9 if config.minutes is not None or config.max_steps is not None else (config.epochs or 1)
