@@ -193,6 +193,8 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     if not todo:
         log.info("every cell of this share is done")
         return []
+    if "LOCAL_RANK" in os.environ and torch.cuda.is_available():  # torchrun: one GPU per local rank
+        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]) % torch.cuda.device_count())
     data = load_study_data(plan)
     results = []
     for i, (per_class, seed) in enumerate(todo, 1):
