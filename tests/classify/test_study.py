@@ -99,3 +99,12 @@ def test_shards_and_torchrun_ranks_split_the_cells(monkeypatch):
     assert shard_cells(cells, None) == [1, 3, 5]
     with pytest.raises(UserError, match="--shard K/N needs 1 <= K <= N; got 4/3"):
         shard_cells(cells, (4, 3))
+
+
+def test_the_filter_lever_adds_arms_judged_by_the_cells_real_only_classifier(fmnist_dir: Path, tmp_path: Path):
+    plan = tiny_plan(fmnist_dir, seeds=[0], filter_confidence=0.3)
+    (cell,) = run_study(plan, tmp_path / "out")
+    assert [a["arm"] for a in cell["arms"]] == ["real", "classic", "classic+gan@1", "classic+gan@1+filter"]
+    config = json.loads((tmp_path / "out" / "work" / "n2-s0" / "classic+gan-1+filter" / "config.json").read_text())
+    assert config["classify"]["synthetic_filter"] == str(tmp_path / "out" / "work" / "n2-s0" / "real")
+    assert "classic+gan@1+filter" in write_report(tmp_path / "out")[1].read_text()

@@ -10,8 +10,9 @@ import torch
 import fashiongan
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.splits import Splits
-from fashiongan.classify.synthetic import SyntheticMixer, SyntheticSource, synthetic_labels
+from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource, synthetic_labels
 from fashiongan.classify.train import train_classifier
+from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.generate import load_generator, sample
 from tests.classify.conftest import banded
@@ -71,3 +72,36 @@ def test_gan_class_and_shape_mismatches_are_user_errors(gan_run: Path, tmp_path:
         SyntheticMixer(source, 0.0, "fresh", 0)
     with pytest.raises(UserError, match="is not a usable GAN run: no 'last' checkpoint"):
         SyntheticSource.open(tmp_path, ["class0"], torch.device("cpu"))
+
+
+class FixedLogits(torch.nn.Module):
+    """A stand-in classifier: image i gets the logits row i of ``table`` (by its first pixel's value)."""
+
+    def __init__(self, table: torch.Tensor) -> None:
+        super().__init__()
+        self.table = table
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        index = ((x[:, 0, 0, 0] + 1) * 127.5).round().long()
+        return self.table[index]
+
+
+def test_confidence_filter_keeps_images_the_classifier_puts_in_the_asked_class():
+    table = torch.tensor([[5.0, 0.0], [0.0, 5.0], [0.1, 0.0], [0.0, 5.0]])  # image 2: 52% class 0
+    images = torch.zeros(4, 1, 28, 28, dtype=torch.uint8)
+    images[:, 0, 0, 0] = torch.arange(4, dtype=torch.uint8)
+    data = ImageDataset(images, torch.tensor([0, 1, 0, 0]), ["a", "b"])
+    keep = ConfidenceFilter(FixedLogits(table), 0.5, torch.device("cpu")).keep(data)
+    assert keep.tolist() == [True, True, True, False]
+    keep = ConfidenceFilter(FixedLogits(table), 0.9, torch.device("cpu")).keep(data)
+    assert keep.tolist() == [True, True, False, False]
+
+
+def test_a_filtered_mixer_gives_a_subset_of_the_unfiltered_draw(gan_run: Path):
+    real = banded(8, 4, 0)
+    source = SyntheticSource.open(gan_run, real.class_names, torch.device("cpu"))
+    everything = SyntheticMixer(source, 2.0, "fresh", 0).for_epoch(real, 0)
+    keep_all = ConfidenceFilter(FixedLogits(torch.zeros(256, 4)), 0.25, torch.device("cpu"))  # p = 0.25 for all
+    assert len(SyntheticMixer(source, 2.0, "fresh", 0, keep_all).for_epoch(real, 0)) == len(everything)
+    reject_all = ConfidenceFilter(FixedLogits(torch.zeros(256, 4)), 0.3, torch.device("cpu"))
+    assert len(SyntheticMixer(source, 2.0, "fresh", 0, reject_all).for_epoch(real, 0)) == 0

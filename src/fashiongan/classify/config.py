@@ -31,6 +31,8 @@ class ClassifyConfig:
     synthetic: str | None = None  # a conditional GAN run folder whose images are mixed in
     synthetic_ratio: float = 1.0  # synthetic images per real image, each epoch
     synthetic_mode: str = "fresh"  # "fresh" (new images every epoch) or "cached" (one set)
+    synthetic_filter: str | None = None  # a classifier run: keep GAN images it assigns to the asked class
+    synthetic_min_confidence: float = 0.5  # ... with at least this probability
     per_class: int | None = None  # keep this many training images per class (seeded)
     val_fraction: float = 0.1  # share of the training images held out for validation
     seed: int = 0
@@ -59,8 +61,6 @@ class ClassifyConfig:
             raise UserError(f"--channels must be 1 or 3; got {self.channels}")
         if self.square not in ("crop", "pad"):
             raise UserError(f"--square must be crop or pad; got {self.square!r}")
-        if self.synthetic_mode not in MODES:
-            raise UserError(f"--synthetic-mode must be one of {', '.join(MODES)}; got {self.synthetic_mode!r}")
         for flag, value, low in (("--epochs", self.epochs, 1), ("--batch-size", self.batch_size, 1),
                                  ("--image-size", self.image_size, 4), ("--per-class", self.per_class, 1),
                                  ("max_steps", self.max_steps, 1)):
@@ -72,6 +72,15 @@ class ClassifyConfig:
             raise UserError(f"--lr must be between 0 and 1; got {self.lr}")
         if not 0 < self.val_fraction < 1:
             raise UserError(f"--val-fraction must be between 0 and 1; got {self.val_fraction}")
+        self._check_synthetic()
+
+    def _check_synthetic(self) -> None:
+        if self.synthetic_mode not in MODES:
+            raise UserError(f"--synthetic-mode must be one of {', '.join(MODES)}; got {self.synthetic_mode!r}")
+        if not 0 <= self.synthetic_min_confidence <= 1:
+            raise UserError(f"--synthetic-min-confidence must be in [0, 1]; got {self.synthetic_min_confidence}")
+        if self.synthetic_filter is not None and self.synthetic is None:
+            raise UserError("--synthetic-filter needs --synthetic GAN_RUN")
         if not 0 < self.synthetic_ratio <= 100:
             raise UserError(f"--synthetic-ratio must be in (0, 100]; got {self.synthetic_ratio}")
 

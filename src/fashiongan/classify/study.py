@@ -52,11 +52,13 @@ class StudyPlan:
     data_dir: str | None = None
     device: str = "auto"
     gan_overrides: dict[str, Any] = field(default_factory=dict)  # extra GAN config keys (levers; tiny tests)
+    filter_confidence: float | None = None  # also GAN arms whose images the real arm's classifier accepts
 
     def arms(self) -> list[tuple[str, str, float | None]]:
-        """(arm name, augmentation, GAN ratio or None) for each classifier a cell trains."""
+        """(arm name, augmentation, GAN ratio or None) for each classifier a cell trains, the real arm first."""
+        filtered = [(f"classic+gan@{r:g}+filter", "classic", r) for r in self.ratios] if self.filter_confidence else []
         return [("real", "none", None), ("classic", "classic", None),
-                *((f"classic+gan@{r:g}", "classic", r) for r in self.ratios)]
+                *((f"classic+gan@{r:g}", "classic", r) for r in self.ratios), *filtered]
 
     def cells(self) -> list[tuple[int | None, int]]:
         return [(n, seed) for n in self.per_class for seed in self.seeds]
@@ -136,6 +138,9 @@ def train_arm(plan: StudyPlan, arm: tuple[str, str, float | None], splits: Split
             synthetic=str(gan_dir) if ratio is not None else None, synthetic_ratio=ratio or 1.0,
             max_steps=plan.classifier_steps, seed=seed, device=plan.device,
         )  # fmt: skip
+        if name.endswith("+filter"):  # the cell's real-only classifier judges each GAN image
+            config.synthetic_filter = str(run_dir.parent / "real")
+            config.synthetic_min_confidence = plan.filter_confidence or 0.5
         resume = (run_dir / "checkpoints").is_dir()
         metrics = train_classifier(config, run_dir, resume=resume, splits=splits, progress_bar=False).metrics
     return {"arm": name, "augment": augment, "ratio": ratio, "test_accuracy": metrics["test_accuracy"],

@@ -69,6 +69,31 @@ def synthetic_labels(real_labels: torch.Tensor, ratio: float, num_classes: int) 
 
 
 @dataclass
+class ConfidenceFilter:
+    """Keeps synthetic images that a classifier (trained on the real images) assigns to the class asked for
+    with probability >= ``min_confidence`` (a lever of the study: drop the GAN's off-class images)."""
+
+    model: nn.Module
+    min_confidence: float
+    device: torch.device
+
+    @torch.no_grad()
+    def keep(self, data: ImageDataset) -> torch.Tensor:
+        """Boolean mask (N,) of the images to keep."""
+        from fashiongan.classify.model import probabilities
+        from fashiongan.models.layers import scale_to_unit
+
+        self.model.eval()
+        kept = []
+        for start in range(0, len(data), 1000):
+            images = scale_to_unit(data.images[start : start + 1000].to(self.device))
+            probs = probabilities(self.model(images.contiguous(memory_format=torch.channels_last))).cpu()
+            asked = data.labels[start : start + 1000]
+            kept.append(probs[torch.arange(len(asked)), asked] >= self.min_confidence)
+        return torch.cat(kept) if kept else torch.zeros(0, dtype=torch.bool)
+
+
+@dataclass
 class SyntheticMixer:
     """Builds each epoch's synthetic images for a run: fresh seeds per epoch, or one cached set."""
 
@@ -76,6 +101,7 @@ class SyntheticMixer:
     ratio: float
     mode: str
     seed: int
+    confidence_filter: ConfidenceFilter | None = None
     _cache: ImageDataset | None = None
 
     def __post_init__(self) -> None:
@@ -93,6 +119,8 @@ class SyntheticMixer:
         first_seed = SEED_BASE + self.seed * 10_000_000 + round_index * len(labels)
         drawn = self.source.draw(labels, first_seed)
         drawn.class_names = list(real.class_names)
+        if self.confidence_filter is not None:  # fewer images than the ratio asks for: the rest were off-class
+            drawn = drawn.subset(self.confidence_filter.keep(drawn).nonzero().flatten())
         if self.mode == "cached":
             self._cache = drawn
         return drawn

@@ -26,7 +26,7 @@ from fashiongan.classify.model import build_classifier, classification_loss
 from fashiongan.classify.plots import plot_classifier_curves, plot_confusion_matrix
 from fashiongan.classify.scores import score
 from fashiongan.classify.splits import Splits, load_splits
-from fashiongan.classify.synthetic import SyntheticMixer, SyntheticSource
+from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource
 from fashiongan.data.batches import epoch_order
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
@@ -84,7 +84,16 @@ def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) ->
         return None
     source = SyntheticSource.open(config.synthetic, train.class_names, device)
     source.check_shape(train)
-    return SyntheticMixer(source, config.synthetic_ratio, config.synthetic_mode, config.seed)
+    confidence_filter = None
+    if config.synthetic_filter is not None:
+        from fashiongan.classify.predict import load_classifier
+
+        model, _, names = load_classifier(config.synthetic_filter, str(device))
+        if names != train.class_names:
+            raise UserError(f"--synthetic-filter {config.synthetic_filter} knows classes {names}, "
+                            f"not the data's {train.class_names}")
+        confidence_filter = ConfidenceFilter(model, config.synthetic_min_confidence, device)
+    return SyntheticMixer(source, config.synthetic_ratio, config.synthetic_mode, config.seed, confidence_filter)
 
 
 def _epoch_data(train: ImageDataset, mixer: SyntheticMixer | None, epoch: int, cap: int | None) -> ImageDataset:

@@ -53,6 +53,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
                    help="synthetic images per real image, each epoch (default: 1)")
     t.add_argument("--synthetic-mode", choices=("fresh", "cached"),
                    help="fresh: new GAN images every epoch; cached: one set reused (default: fresh)")
+    t.add_argument("--synthetic-filter", metavar="CLASSIFIER_RUN",
+                   help="keep only GAN images this classifier run assigns to the class asked for")
+    t.add_argument("--synthetic-min-confidence", type=float_in(0, 1), metavar="P",
+                   help="with --synthetic-filter: the probability it must give that class (default 0.5)")
     t.add_argument("--per-class", type=int_at_least(1), metavar="N", help="train on N seeded images per class")
     t.add_argument("--val-fraction", type=float_in(0, 1), default=0.1, metavar="F",
                    help="share of the training images held out for validation (default: 0.1)")
@@ -75,7 +79,10 @@ def _config(args: argparse.Namespace):
         data=data, data_dir=args.data_dir, preset=args.preset, image_size=args.image_size, channels=args.channels,
         square=args.square, epochs=args.epochs, minutes=args.minutes, batch_size=args.batch_size, lr=args.lr,
         augment=args.augment, synthetic=synthetic, synthetic_ratio=args.synthetic_ratio or 1.0,
-        synthetic_mode=args.synthetic_mode or "fresh", per_class=args.per_class, val_fraction=args.val_fraction,
+        synthetic_mode=args.synthetic_mode or "fresh",
+        synthetic_filter=None if args.synthetic_filter is None else str(Path(args.synthetic_filter).resolve()),
+        synthetic_min_confidence=args.synthetic_min_confidence or 0.5, per_class=args.per_class,
+        val_fraction=args.val_fraction,
         seed=args.seed, device=args.device,
     )  # fmt: skip
 

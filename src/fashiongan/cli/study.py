@@ -32,6 +32,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--classifier-preset", choices=("fmnist-cnn", "small-cnn"), default="fmnist-cnn",
                    help="classifier of every arm (default fmnist-cnn)")
     a.add_argument("--gan-preset", metavar="P", help="GAN preset (default: fmnist-best if present, else fmnist)")
+    a.add_argument("--filter-confidence", type=float_in(0, 1), metavar="P",
+                   help="lever: also GAN arms keeping only GAN images the cell's real-only classifier assigns to "
+                        "the class asked for with probability >= P (default: off)")
     a.add_argument("--quick", action="store_true",
                    help="a small study (N 10,100; 2 seeds; ratios 1,2; 1-minute GANs): about 15 min on 2 CPU cores")
     a.add_argument("--shard", metavar="K/N", help="run only every N-th cell starting at the K-th (1 <= K <= N)")
@@ -89,6 +92,7 @@ def plan_from_args(args: argparse.Namespace):
         ratios=parse_ratios(pick["ratios"]), gan_seconds=60.0 * pick["gan_minutes"],
         gan_preset=args.gan_preset or "", classifier_preset=args.classifier_preset,
         classifier_steps=pick["classifier_steps"], data_dir=args.data_dir, device=args.device,
+        filter_confidence=args.filter_confidence,
     )  # fmt: skip
 
 
