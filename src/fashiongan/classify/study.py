@@ -142,7 +142,8 @@ def train_arm(plan: StudyPlan, arm: tuple[str, str, float | None], splits: Split
             config.synthetic_filter = str(run_dir.parent / "real")
             config.synthetic_min_confidence = plan.filter_confidence or 0.5
         resume = (run_dir / "checkpoints").is_dir()
-        metrics = train_classifier(config, run_dir, resume=resume, splits=splits, progress_bar=False).metrics
+        metrics = train_classifier(config, run_dir, resume=resume, splits=splits, progress_bar=False,
+                                   plots=False).metrics
     return {"arm": name, "augment": augment, "ratio": ratio, "test_accuracy": metrics["test_accuracy"],
             "val_accuracy": metrics["val_accuracy"], "train_seconds": metrics["train_seconds"]}
 

@@ -192,11 +192,13 @@ def train_classifier(
     splits: Splits | None = None,
     progress_bar: bool = True,
     command: str = "",
+    plots: bool = True,
 ) -> ClassifyResult:
     """Train a classifier as ``config`` says, writing everything into ``run_dir``.
 
     ``splits`` replaces the data ``config`` names (the study passes its per-cell subsets; tests pass tiny
     data). With ``resume``, continue from the last checkpoint (``epochs``/``minutes`` are the totals).
+    ``plots=False`` skips the PNGs (the study trains hundreds of classifiers and reads only metrics.json).
     Ctrl-C keeps the last epoch's checkpoint and returns ``interrupted=True``.
     """
     run_dir = Path(run_dir)
@@ -228,12 +230,12 @@ def train_classifier(
         except KeyboardInterrupt:
             log.warning("interrupted: the checkpoint of epoch %d is kept; continue with --resume", progress.epoch)
             return ClassifyResult(run_dir, interrupted=True)
-    metrics = finish(run_dir, loop, splits, progress, mixer, command)
+    metrics = finish(run_dir, loop, splits, progress, mixer, command, plots)
     return ClassifyResult(run_dir, metrics)
 
 
 def finish(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, mixer: SyntheticMixer | None,
-           command: str) -> dict[str, Any]:
+           command: str, plots: bool = True) -> dict[str, Any]:
     """Score the final model on the test split; write metrics.json, the confusion matrix and the curves."""
     test = score(loop.model, splits.test, loop.device)
     history = read_jsonl(run_dir / "history.jsonl")
@@ -249,6 +251,8 @@ def finish(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, mixer:
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }  # fmt: skip
     write_json(run_dir / "metrics.json", metrics)
+    if not plots:
+        return metrics
     plot_confusion_matrix(test["confusion_matrix"], splits.train.class_names, run_dir / "confusion_matrix.png",
                           f"test accuracy {test['accuracy']:.4f} ({len(splits.test)} images)")
     plot_classifier_curves(history, run_dir)

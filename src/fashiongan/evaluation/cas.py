@@ -34,7 +34,8 @@ def generated_training_set(run_dir: str | Path, per_class: int, class_names: lis
 
 
 def _train(config: ClassifyConfig, splits: Splits, folder: Path) -> float:
-    return float(train_classifier(config, folder, splits=splits, progress_bar=False).metrics["test_accuracy"])
+    result = train_classifier(config, folder, splits=splits, progress_bar=False, plots=False)
+    return float(result.metrics["test_accuracy"])
 
 
 def classification_accuracy_score(
