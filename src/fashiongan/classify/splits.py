@@ -70,6 +70,17 @@ def per_class_subset(data: ImageDataset, per_class: int, seed: int) -> ImageData
     return data.subset(per_class_indices(data.labels, per_class, seed))
 
 
+def repeat_to(data: ImageDataset, min_images: int) -> ImageDataset:
+    """``data`` repeated whole until it has at least ``min_images`` images (the same images, no new ones).
+
+    A tiny training set then makes fewer, longer epochs: less time in per-epoch validation and checkpoints.
+    """
+    times = max(1, -(-min_images // max(1, len(data))))
+    if times == 1:
+        return data
+    return ImageDataset(data.images.repeat(times, 1, 1, 1), data.labels.repeat(times), list(data.class_names))
+
+
 def load_splits(config: DataConfig, val_fraction: float, seed: int, per_class: int | None = None) -> Splits:
     """The three splits of ``config.source``; ``per_class`` then keeps that many training images per class.
 

@@ -22,7 +22,7 @@ import torch
 import fashiongan
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.gan_budget import gan_config, gan_preset
-from fashiongan.classify.splits import Splits, per_class_indices, stratified_indices
+from fashiongan.classify.splits import Splits, per_class_indices, repeat_to, stratified_indices
 from fashiongan.classify.train import train_classifier
 from fashiongan.config import DataConfig
 from fashiongan.data.dataset import ImageDataset
@@ -106,14 +106,6 @@ def cell_subset(data: StudyData, per_class: int | None, seed: int) -> torch.Tens
     if per_class is None:
         return data.pool
     return data.pool[per_class_indices(data.train.labels[data.pool], per_class, seed)]
-
-
-def repeat_to(data: ImageDataset, min_images: int) -> ImageDataset:
-    """``data`` repeated whole until it has at least ``min_images`` images (the same images, no new ones)."""
-    times = max(1, -(-min_images // max(1, len(data))))
-    if times == 1:
-        return data
-    return ImageDataset(data.images.repeat(times, 1, 1, 1), data.labels.repeat(times), list(data.class_names))
 
 
 def train_cell_gan(plan: StudyPlan, real: ImageDataset, seed: int, run_dir: Path) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.splits import Splits, load_splits, per_class_subset
+from fashiongan.classify.splits import Splits, load_splits, per_class_subset, repeat_to
 from fashiongan.classify.train import train_classifier
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
@@ -20,6 +20,7 @@ from fashiongan.io import write_json
 
 DEFAULT_PER_CLASS = 1000
 DEFAULT_STEPS = 400
+MIN_EPOCH_IMAGES = 2560  # a small training set is repeated up to this size per epoch
 
 
 def generated_training_set(run_dir: str | Path, per_class: int, class_names: list[str], seed: int,
@@ -61,9 +62,12 @@ def classification_accuracy_score(
     real_train = per_class_subset(real.train, per_class, seed)
     config = ClassifyConfig(data=data.source, data_dir=data.data_dir, preset=preset, image_size=data.image_size,
                             channels=data.channels, max_steps=steps, seed=seed, device=device)
+    val = real.val.random_subset(1000, seed)  # only for the per-epoch log; nothing is chosen on it
     with tempfile.TemporaryDirectory(prefix="fashiongan-cas-") as tmp:
-        cas = _train(config, Splits(fake, real.val, real.test, real.test_source), Path(tmp) / "generated")
-        real_accuracy = _train(config, Splits(real_train, real.val, real.test, real.test_source), Path(tmp) / "real")
+        cas = _train(config, Splits(repeat_to(fake, MIN_EPOCH_IMAGES), val, real.test, real.test_source),
+                     Path(tmp) / "generated")
+        real_accuracy = _train(config, Splits(repeat_to(real_train, MIN_EPOCH_IMAGES), val, real.test,
+                                              real.test_source), Path(tmp) / "real")
     result = {"cas": round(cas, 5), "real_accuracy": round(real_accuracy, 5), "gap": round(real_accuracy - cas, 5),
               "per_class": per_class, "train_images": len(fake), "real_train_images": len(real_train),
               "test_images": len(real.test), "test_split": real.test_source, "classifier": preset, "steps": steps,
