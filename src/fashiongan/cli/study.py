@@ -36,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="lever: also GAN arms keeping only GAN images the cell's real-only classifier assigns to "
                         "the class asked for with probability >= P (default: off)")
     a.add_argument("--quick", action="store_true",
-                   help="a small study (N 10,100; 2 seeds; ratios 1,2; 1-minute GANs): about 15 min on 2 CPU cores")
+                   help="a small study (N 10,100; 2 seeds; ratios 1,2; 1-minute GANs): an estimated 12-15 min "
+                        "on 2 CPU cores")
     a.add_argument("--shard", metavar="K/N", help="run only every N-th cell starting at the K-th (1 <= K <= N)")
     a.add_argument("--data-dir", metavar="DIR", help="folder holding the Fashion-MNIST IDX files (default: search)")
     a.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
