@@ -11,10 +11,10 @@ import logging
 import sys
 
 from fashiongan import __version__
-from fashiongan.cli import data, evaluate, evaluator, generate, train
+from fashiongan.cli import classify, data, evaluate, evaluator, generate, study, train
 from fashiongan.errors import UserError
 
-COMMANDS = (train, generate, data, evaluate, evaluator)
+COMMANDS = (train, generate, data, evaluate, evaluator, classify, study)
 
 
 def build_parser() -> argparse.ArgumentParser:

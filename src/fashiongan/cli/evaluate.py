@@ -58,6 +58,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="also standard InceptionV3 FID/KID (needs torch-fidelity and its weights in the cache)",
     )
     p.add_argument("--evaluator", metavar="PATH", help="an evaluator .safetensors (default: the shipped one)")
+    p.add_argument("--cas", action="store_true", help="also the Classification Accuracy Score (RUN_DIR/cas.json): a "
+                   "classifier trained on generated images only, tested on real ones, beside one on real images")
+    p.add_argument("--cas-per-class", type=int_at_least(1), default=1000, metavar="N",
+                   help="with --cas: training images per class for both classifiers (default 1000)")
     p.set_defaults(func=run)
 
 
@@ -66,6 +70,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError("give exactly one of RUN_DIR or --samples FILE.npz")
     if args.samples is not None and (args.n is not None or args.checkpoint != "last"):
         raise UserError("--n and --checkpoint apply to RUN_DIR; --samples evaluates every image in the file")
+    if args.cas and args.run_dir is None:
+        raise UserError("--cas needs RUN_DIR (a conditional GAN run); it does not apply to --samples")
     if args.run_dir is not None and (args.data != "fmnist" or args.data_dir is not None):
         raise UserError("--data and --data-dir apply to --samples; a run evaluates against its own data")
 
@@ -91,4 +97,9 @@ def run(args: argparse.Namespace) -> int:
     for path in result["outputs"].values():
         if path:
             print(f"Wrote {path}")
+    if args.cas:  # Classification Accuracy Score (Ravuri & Vinyals 2019)
+        from fashiongan.evaluation.cas import classification_accuracy_score, format_cas
+
+        print(format_cas(classification_accuracy_score(args.run_dir, args.cas_per_class, seed=args.seed,
+                                                       device=args.device)))
     return 0

@@ -1,0 +1,1 @@
+"""Fashion classifiers: models, training (real, augmented, + GAN images), prediction, the augmentation study."""

@@ -1,0 +1,260 @@
+"""train_classifier(config, run_dir): epochs or a time budget, validation, checkpoints, resume, metrics.
+
+Recipe: AdamW with a one-cycle schedule (warm up over the first 20%, then cosine down), driven by the share
+of the budget used: steps for ``epochs``, wall-clock seconds for ``minutes``. The last epoch's model is kept
+and scored once on the test split; the validation split is carved from the training data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from fashiongan.classify.augment import augment_batch
+from fashiongan.classify.checkpoint import load_checkpoint, save_checkpoint
+from fashiongan.classify.config import ClassifyConfig
+from fashiongan.classify.model import build_classifier, classification_loss
+from fashiongan.classify.plots import plot_classifier_curves, plot_confusion_matrix
+from fashiongan.classify.scores import score
+from fashiongan.classify.splits import Splits, load_splits
+from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource
+from fashiongan.data.batches import epoch_order
+from fashiongan.data.dataset import ImageDataset
+from fashiongan.errors import UserError
+from fashiongan.io import append_jsonl, read_json, read_jsonl, write_json
+from fashiongan.training.device import resolve_device
+
+log = logging.getLogger(__name__)
+WARMUP = 0.2
+
+
+@dataclass
+class ClassifyResult:
+    run_dir: Path
+    metrics: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+@dataclass
+class Progress:
+    """Counters saved with each checkpoint (an exact resume also restores the RNG states)."""
+
+    epoch: int = 0
+    step: int = 0
+    seconds: float = 0.0  # training seconds so far (the budget of --minutes)
+
+
+def one_cycle_lr(fraction: float, peak: float) -> float:
+    """Learning rate at ``fraction`` of the budget: linear warm-up from peak/25, then cosine to peak/1e4."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if fraction < WARMUP:
+        return peak / 25 + (peak - peak / 25) * fraction / WARMUP
+    t = (fraction - WARMUP) / (1 - WARMUP)
+    return peak / 1e4 + (peak - peak / 1e4) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def _prepare_run_dir(run_dir: Path, resume: bool) -> None:
+    has_run = (run_dir / "checkpoints").exists()
+    if resume and not has_run:
+        raise UserError(f"--resume needs a classifier run with a checkpoint; {run_dir} has none")
+    if not resume and (has_run or (run_dir / "metrics.json").exists()):
+        raise UserError(f"{run_dir} already holds a classifier run: pass --resume to continue it, or another --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+
+def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
+    """A classifier run's config and class names, from RUN_DIR/config.json."""
+    saved = read_json(Path(run_dir) / "config.json", "classifier run config")
+    if not isinstance(saved, dict) or "classify" not in saved:
+        raise UserError(f"{run_dir} is not a classifier run (made by `fashiongan classify train`)")
+    return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
+
+
+def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) -> SyntheticMixer | None:
+    if config.synthetic is None:
+        return None
+    source = SyntheticSource.open(config.synthetic, train.class_names, device)
+    source.check_shape(train)
+    confidence_filter = None
+    if config.synthetic_filter is not None:
+        from fashiongan.classify.predict import load_classifier
+
+        model, _, names = load_classifier(config.synthetic_filter, str(device))
+        if names != train.class_names:
+            raise UserError(f"--synthetic-filter {config.synthetic_filter} knows classes {names}, "
+                            f"not the data's {train.class_names}")
+        confidence_filter = ConfidenceFilter(model, config.synthetic_min_confidence, device)
+    return SyntheticMixer(source, config.synthetic_ratio, config.synthetic_mode, config.seed, confidence_filter)
+
+
+def _epoch_data(train: ImageDataset, mixer: SyntheticMixer | None, epoch: int, cap: int | None) -> ImageDataset:
+    """The epoch's images: the real ones plus this epoch's synthetic ones.
+
+    With a step budget (``cap`` images left), a seeded share of the real images is taken first, so no
+    synthetic image is drawn that the budget could not use.
+    """
+    if mixer is None:
+        return train
+    if cap is not None and len(train) * (1 + mixer.ratio) > cap:
+        train = train.random_subset(max(1, int(cap / (1 + mixer.ratio))), seed=mixer.seed * 7919 + epoch)
+    fake = mixer.for_epoch(train, epoch)
+    return ImageDataset(torch.cat([train.images, fake.images]), torch.cat([train.labels, fake.labels]),
+                        list(train.class_names))
+
+
+@dataclass
+class Loop:
+    """What one epoch needs: model, optimizer, RNGs, the budget."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    config: ClassifyConfig
+    device: torch.device
+    shuffle_rng: torch.Generator
+    augment_rng: torch.Generator
+    total_steps: int  # per the epoch budget (unused with --minutes)
+
+    def fraction(self, progress: Progress) -> float:
+        if self.config.minutes is not None:
+            return progress.seconds / (60 * self.config.minutes)
+        return progress.step / max(1, self.config.max_steps or self.total_steps)
+
+    def out_of_time(self, progress: Progress) -> bool:
+        """True when the --minutes or max_steps budget is spent."""
+        if self.config.max_steps is not None and progress.step >= self.config.max_steps:
+            return True
+        return self.config.minutes is not None and progress.seconds >= 60 * self.config.minutes
+
+    def images_left(self, progress: Progress) -> int | None:
+        """Images the rest of a max_steps budget can use (None: no step budget)."""
+        if self.config.max_steps is None:
+            return None
+        return (self.config.max_steps - progress.step) * (self.config.batch_size or 128)
+
+
+def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> dict[str, float]:
+    """One shuffled pass over ``data`` (stops early when a --minutes budget runs out); mean loss and accuracy."""
+    loop.model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    peak = loop.config.lr or 1e-3
+    for indices in epoch_order(len(data), loop.config.batch_size or 128, loop.shuffle_rng):
+        started = time.perf_counter()
+        for group in loop.optimizer.param_groups:
+            group["lr"] = one_cycle_lr(loop.fraction(progress), peak)
+        images = data.images[indices].to(loop.device, non_blocking=True)
+        labels = data.labels[indices].to(loop.device, non_blocking=True)
+        x = augment_batch(images, loop.config.augment, loop.augment_rng).contiguous(memory_format=torch.channels_last)
+        logits = loop.model(x)
+        loss = classification_loss(logits, labels)
+        loop.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        loop.optimizer.step()
+        predicted = (logits[:, 0] > 0).long() if logits.shape[1] == 1 else logits.argmax(1)
+        total_loss += loss.item() * len(indices)
+        correct += int((predicted == labels).sum())
+        seen += len(indices)
+        progress.step += 1
+        progress.seconds += time.perf_counter() - started
+        bar.update(1)
+        if not math.isfinite(total_loss):
+            raise UserError(f"the classifier loss became NaN at step {progress.step}; try a lower --lr")
+        if loop.out_of_time(progress):
+            break
+    return {"train_loss": round(total_loss / max(1, seen), 5), "train_accuracy": round(correct / max(1, seen), 5)}
+
+
+def _setup(config: ClassifyConfig, splits: Splits, device: torch.device) -> Loop:
+    train = splits.train
+    torch.manual_seed(config.seed)
+    model = build_classifier(config.preset, train.channels, train.image_size, train.num_classes)
+    model = model.to(device).to(memory_format=torch.channels_last)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr or 1e-3, weight_decay=config.weight_decay)
+    real_per_epoch = len(train) * (1 + (config.synthetic_ratio if config.synthetic else 0))
+    steps_per_epoch = max(1, int(real_per_epoch) // min(config.batch_size or 128, int(real_per_epoch)))
+    return Loop(model, optimizer, config, device, torch.Generator().manual_seed(config.seed),
+                torch.Generator().manual_seed(config.seed + 1), (config.epochs or 1) * steps_per_epoch)
+
+
+def train_classifier(
+    config: ClassifyConfig,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    splits: Splits | None = None,
+    progress_bar: bool = True,
+    command: str = "",
+    plots: bool = True,
+) -> ClassifyResult:
+    """Train a classifier as ``config`` says, writing everything into ``run_dir``.
+
+    ``splits`` replaces the data ``config`` names (the study passes its per-cell subsets; tests pass tiny
+    data). With ``resume``, continue from the last checkpoint (``epochs``/``minutes`` are the totals).
+    ``plots=False`` skips the PNGs (the study trains hundreds of classifiers and reads only metrics.json).
+    Ctrl-C keeps the last epoch's checkpoint and returns ``interrupted=True``.
+    """
+    run_dir = Path(run_dir)
+    config = config.resolved()
+    device = resolve_device(config.device)
+    if splits is None:
+        splits = load_splits(config.data_config(), config.val_fraction, config.seed, config.per_class)
+    mixer = _mixer(config, splits.train, device)  # fail fast on a bad --synthetic, before the folder is made
+    loop = _setup(config, splits, device)  # builds the model: a preset that does not fit the data fails here
+    _prepare_run_dir(run_dir, resume)
+    progress = load_checkpoint(run_dir, loop) if resume else Progress()
+    write_json(run_dir / "config.json", {"classify": config.to_dict(), "class_names": splits.train.class_names})
+    epochs = 10**9 if config.minutes is not None or config.max_steps is not None else (config.epochs or 1)
+    log.info("training %s on %d images (%d classes) on %s; run folder %s", config.preset, len(splits.train),
+             splits.train.num_classes, device, run_dir)
+    total = None if config.minutes is not None else (config.max_steps or loop.total_steps)
+    with tqdm(total=total, initial=progress.step, disable=not progress_bar, unit="step", dynamic_ncols=True) as bar:
+        try:
+            while progress.epoch < epochs and not loop.out_of_time(progress):
+                data = _epoch_data(splits.train, mixer, progress.epoch, loop.images_left(progress))
+                record = run_epoch(loop, data, progress, bar)
+                progress.epoch += 1
+                val_accuracy = score(loop.model, splits.val, device)["accuracy"] if len(splits.val) else None
+                record = {"epoch": progress.epoch, "step": progress.step, **record, "val_accuracy": val_accuracy,
+                          "lr": loop.optimizer.param_groups[0]["lr"], "seconds": round(progress.seconds, 1)}
+                save_checkpoint(run_dir, loop, progress)
+                append_jsonl(run_dir / "history.jsonl", record)
+                bar.set_description(f"epoch {progress.epoch} val acc {record['val_accuracy']}")
+        except KeyboardInterrupt:
+            log.warning("interrupted: the checkpoint of epoch %d is kept; continue with --resume", progress.epoch)
+            return ClassifyResult(run_dir, interrupted=True)
+    metrics = finish(run_dir, loop, splits, progress, mixer, command, plots)
+    return ClassifyResult(run_dir, metrics)
+
+
+def finish(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, mixer: SyntheticMixer | None,
+           command: str, plots: bool = True) -> dict[str, Any]:
+    """Score the final model on the test split; write metrics.json, the confusion matrix and the curves."""
+    test = score(loop.model, splits.test, loop.device)
+    history = read_jsonl(run_dir / "history.jsonl")
+    metrics = {
+        "test_accuracy": test["accuracy"], "val_accuracy": history[-1]["val_accuracy"] if history else None,
+        "per_class": test["per_class"], "confusion_matrix": test["confusion_matrix"],
+        "class_names": splits.train.class_names, "test_images": len(splits.test), "test_split": splits.test_source,
+        "train_images": len(splits.train), "val_images": len(splits.val),
+        "synthetic_per_epoch": round(len(splits.train) * loop.config.synthetic_ratio) if mixer else 0,
+        "epochs": progress.epoch, "steps": progress.step, "train_seconds": round(progress.seconds, 1),
+        "command": command, "config": loop.config.to_dict(), "device": str(loop.device),
+        "torch_threads": torch.get_num_threads(), "torch_version": torch.__version__,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }  # fmt: skip
+    write_json(run_dir / "metrics.json", metrics)
+    if not plots:
+        return metrics
+    plot_confusion_matrix(test["confusion_matrix"], splits.train.class_names, run_dir / "confusion_matrix.png",
+                          f"test accuracy {test['accuracy']:.4f} ({len(splits.test)} images)")
+    plot_classifier_curves(history, run_dir)
+    log.info("test accuracy %.4f after %d epochs (%.0f s)", test["accuracy"], progress.epoch, progress.seconds)
+    return metrics

@@ -1,0 +1,36 @@
+"""predict_files: class and probability per image; folders expand; bad files are reported, not fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from fashiongan.classify.config import ClassifyConfig
+from fashiongan.classify.predict import predict_files
+from fashiongan.classify.splits import Splits
+from fashiongan.classify.train import train_classifier
+from fashiongan.errors import UserError
+
+
+def test_predictions_match_the_classes_and_bad_files_carry_a_reason(tiny_splits: Splits, tmp_path: Path):
+    config = ClassifyConfig(preset="small-cnn", epochs=8, batch_size=16, lr=3e-3, device="cpu")
+    train_classifier(config, tmp_path / "run", splits=tiny_splits, progress_bar=False)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(8):
+        Image.fromarray(tiny_splits.test.images[i, 0].numpy(), "L").save(folder / f"{i}.png")
+    (folder / "broken.png").write_bytes(b"not a png")
+    results = predict_files(tmp_path / "run", [folder, tmp_path / "missing.png"])
+    by_name = {r.path.name: r for r in results}
+    assert len(results) == 10 and by_name["broken.png"].error.startswith("not an image Pillow can read")
+    assert by_name["missing.png"].error == "no such file"
+    good = [by_name[f"{i}.png"] for i in range(8)]
+    assert sum(r.class_name == f"class{i % 4}" for i, r in enumerate(good)) >= 7
+    assert all(0.25 <= r.probability <= 1 for r in good)
+
+
+def test_predict_needs_a_classifier_run(tmp_path: Path):
+    with pytest.raises(UserError, match="classifier run config not found"):
+        predict_files(tmp_path, [tmp_path])
