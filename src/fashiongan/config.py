@@ -128,7 +128,10 @@ class TrainConfig:
     device: str = option("auto", "where to train", choices=("auto", "cpu", "cuda"), flag="device", fixed=False)
     log_every: int = option(50, "steps between reading the losses back to the host (bar, NaN check)", low=1,
                             high=1_000_000, fixed=False)
-    sample_every: int = option(1, "epochs between fixed-noise grids", low=1, high=1_000_000, fixed=False)
+    sample_every: int = option(1, "epochs between fixed-noise grids (the last epoch always gets one)", low=1,
+                               high=1_000_000, fixed=False)
+    checkpoint_every: int = option(1, "epochs between checkpoints (the last epoch and every stop always save one)",
+                                   low=1, high=1_000_000, fixed=False)
     eval_every: int = option(0, "epochs between in-training evaluations (0: off)", low=0, high=1_000_000,
                              flag="eval-every", fixed=False)
     eval_n: int = option(2000, "generated images per in-training evaluation", low=100, high=1_000_000,

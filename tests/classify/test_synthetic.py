@@ -70,7 +70,7 @@ def test_gan_class_and_shape_mismatches_are_user_errors(gan_run: Path, tmp_path:
         source.check_shape(banded(4, 2, 0, size=32, channels=3))
     with pytest.raises(UserError, match=r"--synthetic-ratio must be in \(0, 100\]"):
         SyntheticMixer(source, 0.0, "fresh", 0)
-    with pytest.raises(UserError, match="is not a usable GAN run: no 'last' checkpoint"):
+    with pytest.raises(UserError, match="is not a usable GAN run: run config not found"):
         SyntheticSource.open(tmp_path, ["class0"], torch.device("cpu"))
 
 

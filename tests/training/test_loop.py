@@ -199,3 +199,17 @@ def test_the_modern_engine_trains_through_the_loop_and_samples_from_its_ema(tmp_
     assert "penalty_r1" in record and "g_class_loss" in record
     samples = generate(tmp_path / "run", n=8, device="cpu")
     assert samples.images.shape == (8, 1, 28, 28)
+
+
+def test_sparse_checkpoints_resume_without_doubling_epochs(tmp_path: Path, tiny_data):
+    config = tiny_config(**{"train.epochs": 3, "train.checkpoint_every": 2})
+    train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    state = json.loads((tmp_path / "run" / "checkpoints" / "last" / "state.json").read_text())
+    assert state["epoch"] == 3  # the last epoch always saves
+    # a run killed after epoch 3's row but with only epoch 2's checkpoint: the row of epoch 3 is trained again
+    records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    train(tiny_config(**{"train.epochs": 2}), tmp_path / "two", data=tiny_data, progress_bar=False)
+    with (tmp_path / "two" / "metrics.jsonl").open("a") as f:
+        f.write(json.dumps(records[-1]) + "\n")
+    train(tiny_config(**{"train.epochs": 3}), tmp_path / "two", data=tiny_data, resume=True, progress_bar=False)
+    assert [r["epoch"] for r in read_jsonl(tmp_path / "two" / "metrics.jsonl")] == [1, 2, 3]

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from fashiongan.io import atomic_path
-from fashiongan.viz.plots import plot_curves, plt
+from fashiongan.viz.figure import new_figure, save_figure
+from fashiongan.viz.plots import plot_curves
 
 
 def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: list[str], path: str | Path, title: str) -> Path:
@@ -17,7 +17,7 @@ def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: list[str], 
     counts = np.asarray(confusion, dtype=np.float64)
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     side = 3 + 0.45 * len(names)
-    fig, ax = plt.subplots(figsize=(side + 1, side), dpi=110)
+    fig, ax = new_figure(side + 1, side, dpi=110)
     image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for (row, col), share in np.ndenumerate(shares):
         if share >= 0.005:
@@ -28,11 +28,7 @@ def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: list[str], 
     ax.set(xlabel="predicted class", ylabel="true class", title=title)
     fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_classifier_curves(history: Sequence[dict[str, Any]], run_dir: Path) -> list[Path]:

@@ -15,7 +15,7 @@ from fashiongan.classify.train import load_run
 from fashiongan.data.folders import SUPPORTED_EXTENSIONS, BadImageError, image_to_tensor, read_image
 from fashiongan.errors import UserError
 from fashiongan.models.layers import scale_to_unit
-from fashiongan.training.device import resolve_device
+from fashiongan.run.device import resolve_device
 
 
 @dataclass

@@ -21,7 +21,7 @@ import torch
 
 import fashiongan
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.gan_budget import gan_config, gan_preset, has_seconds_key
+from fashiongan.classify.gan_budget import gan_config, gan_preset
 from fashiongan.classify.splits import Splits, per_class_indices, repeat_to, stratified_indices
 from fashiongan.classify.train import train_classifier
 from fashiongan.config import DataConfig
@@ -157,7 +157,7 @@ def run_cell(plan: StudyPlan, data: StudyData, per_class: int | None, seed: int,
         "subset_sha256": subset_digest(positions), "gan_run": str(gan_dir.relative_to(out)),
         "gan_weights_sha256": sha256_file(gan_dir / "checkpoints" / "last" / "generator.safetensors"),
         "gan_preset": gan_preset(plan.gan_preset),
-        "gan_budget_key": "train.seconds" if has_seconds_key() else "train.epochs (estimated from the seconds)",
+        "gan_budget_key": "train.seconds",
         "gan_wall_seconds": round(gan_seconds, 1), "cell_seconds": round(time.perf_counter() - started, 1),
         "arms": arms,
     }  # fmt: skip

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from fashiongan.errors import UserError
-from fashiongan.io import atomic_path, atomic_write_text, read_json
-from fashiongan.viz.plots import plt
+from fashiongan.io import atomic_write_text, read_json
+from fashiongan.viz.figure import new_figure, save_figure
 
 ALL = "all"
 
@@ -126,7 +126,7 @@ def markdown(summary: dict[Any, dict[str, dict[str, Any]]], arm_names: list[str]
 
 
 def plot(summary: dict[Any, dict[str, dict[str, Any]]], arm_names: list[str], path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    fig, ax = new_figure(7, 4.5, dpi=110)
     for arm in arm_names:
         points = [(a[arm]["images_per_class"], a[arm]["mean"], a[arm]["std"]) for a in summary.values() if arm in a]
         if points:
@@ -138,10 +138,7 @@ def plot(summary: dict[Any, dict[str, dict[str, Any]]], arm_names: list[str], pa
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_report(out: str | Path) -> list[Path]:

@@ -31,7 +31,7 @@ from fashiongan.data.batches import epoch_order
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, read_json, read_jsonl, write_json
-from fashiongan.training.device import resolve_device
+from fashiongan.run.device import resolve_device
 
 log = logging.getLogger(__name__)
 WARMUP = 0.2

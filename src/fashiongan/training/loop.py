@@ -26,6 +26,7 @@ from fashiongan.training.run_state import (
     prepare_run_dir,
     restore_from_checkpoint,
     training_state,
+    trim_metrics,
 )
 from fashiongan.training.schedule import lr_factor
 from fashiongan.training.state import GANState, build_state, set_conditioning
@@ -107,6 +108,7 @@ def train(
     progress = TrainingProgress(class_names=list(data.class_names))
     if resume and resumable:
         progress = restore_from_checkpoint(resolve_checkpoint(run_dir, "last"), state, shuffle_rng)
+        trim_metrics(run_dir, progress.epoch)
     write_json(run_dir / "config.json", config.to_dict())
     images = place_images(data.images, device)
     steps_per_epoch = len(epoch_order(len(data), config.train.batch_size, torch.Generator()))
@@ -211,7 +213,8 @@ def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
         if s.health is not None and grid_labels is not None:
             s.health.check(grid, grid_labels, record)
     is_best = s.evaluator.run(s.state.sampler(), epoch, record, s.progress, last) if s.evaluator else False
-    save(s, "last", s.shuffle_rng.get_state())
+    if epoch % s.config.train.checkpoint_every == 0 or last:
+        save(s, "last", s.shuffle_rng.get_state())
     if is_best:
         save(s, "best", s.shuffle_rng.get_state())
     append_jsonl(s.run_dir / "metrics.jsonl", record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import torch
 from fashiongan.config import RunConfig
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
+from fashiongan.io import atomic_write_text, read_jsonl
 from fashiongan.run.checkpoint import (
     TrainingProgress,
     has_module,
@@ -110,6 +112,22 @@ def restore_from_checkpoint(folder: Path, state: GANState, shuffle_rng: torch.Ge
         raise UserError(f"checkpoint {folder} cannot be resumed ({type(exc).__name__}: {exc})") from None
     state.step = progress.step
     return progress
+
+
+def trim_metrics(run_dir: Path, epoch: int) -> None:
+    """Drop metrics rows of epochs after the checkpoint being resumed (they will be trained again).
+
+    Rows past the checkpoint exist when checkpoints are sparser than epochs (``checkpoint_every``) and the
+    run was killed in between; keeping them would record those epochs twice.
+    """
+    path = run_dir / "metrics.jsonl"
+    if not path.exists():
+        return
+    records = read_jsonl(path)
+    kept = [r for r in records if not isinstance(r.get("epoch"), int) or r["epoch"] <= epoch]
+    if len(kept) != len(records):
+        log.warning("resuming at epoch %d: dropping %d metrics rows of later epochs", epoch, len(records) - len(kept))
+        atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
 
 
 def fixed_grid_inputs(config: RunConfig) -> tuple[list[int], torch.Tensor | None, int]:
