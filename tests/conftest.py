@@ -147,3 +147,35 @@ def messy_image_folder(tmp_path: Path) -> MessyFolder:
         "tops/cut.jpg": "corrupt or truncated",
     }
     return MessyFolder(root=root, good={"shoes": 5, "tops": 8}, bad=bad, bomb="shoes/bomb.png")
+
+
+@pytest.fixture
+def read_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Path]]:
+    """``read_only(folder)``: create ``folder`` and make it unwritable; returns it.
+
+    chmod 0o555 is enough for a normal user; root ignores permission bits, so there the one function
+    that creates files for fashiongan's writes (``io.make_temp``) also refuses inside the folder.
+    """
+    import errno
+
+    from fashiongan import io
+
+    folders: list[Path] = []
+    real_make_temp = io.make_temp
+
+    def make_temp(folder: Path, name: str) -> Path:
+        if any(Path(folder).resolve().is_relative_to(f.resolve()) for f in folders):
+            raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+        return real_make_temp(folder, name)
+
+    def make(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o555)
+        folders.append(folder)
+        if os.geteuid() == 0:
+            monkeypatch.setattr(io, "make_temp", make_temp)
+        return folder
+
+    yield make
+    for folder in folders:
+        folder.chmod(0o755)
