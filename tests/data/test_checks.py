@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from fashiongan.data.checks import check_folder, quarantine
+from fashiongan.data.checks import BadFile, CheckReport, check_folder, quarantine
 from fashiongan.errors import UserError
 
 
@@ -99,3 +100,40 @@ def test_quarantine_inside_root_refused_unless_hidden(messy_image_folder):
         quarantine(report, root, root / "bad")
     moves = quarantine(report, root, root / ".quarantine")
     assert len(moves) == 5 and check_folder(root).ok
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_quarantine_never_moves_files_outside_the_folder(linked_folder, tmp_path):
+    """The data-loss bug: bad files reached through a link to a home folder were moved into QDIR."""
+    root, home = linked_folder
+    (home / "empty.png").write_bytes(b"")  # bad, but not ours
+    (root / "bags" / "broken.png").write_bytes(b"")  # bad and ours
+    before = _tree(home)
+    report = check_folder(root)
+    assert [bad.path.relative_to(root).as_posix() for bad in report.bad] == ["bags/broken.png"]
+    assert len(report.skipped) == 9 and report.counts == {"bags": 4, "dresses": 4, "shoes": 4}
+    moves = quarantine(report, root, tmp_path / "q")
+    assert [src for src, _ in moves] == [root / "bags" / "broken.png"]
+    assert _tree(home) == before
+
+
+def test_quarantine_refuses_a_path_whose_real_path_is_outside(linked_folder, tmp_path, fashiongan_caplog):
+    root, home = linked_folder
+    sneaky = root / "bags" / "home" / "taxes.txt"  # a report built by other means: quarantine checks again
+    report = CheckReport(root=root, bad=[BadFile(sneaky, "unsupported extension '.txt'")])
+    assert quarantine(report, root, tmp_path / "q") == []
+    assert (home / "taxes.txt").read_text() == "private" and not (tmp_path / "q").exists()
+    assert "its real path is outside" in fashiongan_caplog.text
+
+
+def test_a_bad_link_is_moved_as_a_link(tiny_image_folder, tmp_path):
+    target = tiny_image_folder / ".store" / "notes.txt"
+    target.parent.mkdir()
+    target.write_text("keep me")
+    (tiny_image_folder / "bags" / "notes.txt").symlink_to(target)
+    moves = quarantine(check_folder(tiny_image_folder), tiny_image_folder, tmp_path / "q")
+    assert [dst.relative_to(tmp_path / "q").as_posix() for _, dst in moves] == ["bags/notes.txt"]
+    assert (tmp_path / "q" / "bags" / "notes.txt").is_symlink() and target.read_text() == "keep me"
