@@ -78,7 +78,7 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError("--n and --checkpoint apply to RUN_DIR; --samples evaluates every image in the file")
     if args.run_dir is not None and (args.data != "fmnist" or args.data_dir is not None):
         raise UserError("--data and --data-dir apply to --samples; a run evaluates against its own data")
-    if args.json is not None and Path(args.json).exists() and not args.force:
+    if args.json is not None and Path(args.json).exists() and not Path(args.json).is_dir() and not args.force:
         raise UserError(f"--json {printable(args.json)} already exists; pass --force to overwrite it")
     n = args.n if args.n is not None else DEFAULT_N
     if args.run_dir is not None and args.seed + n - 1 > MAX_SEED:

@@ -88,8 +88,8 @@ def check_output(out: Path, kind: str, force: bool) -> None:
     if kind == "folder":
         check_writable_folder(out, "--out")
     else:
-        check_overwrite(out, force)
         check_writable_file(out, "--out")
+        check_overwrite(out, force)
 
 
 def run(args: argparse.Namespace) -> int:
