@@ -93,6 +93,8 @@ def check_output(out: Path, kind: str, force: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.out.strip():
+        raise UserError("--out is empty; give FILE.png, FILE.npz or a folder")
     out = Path(args.out)
     kind = output_kind(out)
     n = check_request(args, kind)

@@ -10,6 +10,7 @@ from typing import Any
 from fashiongan.cli.common import float_in, int_at_least
 from fashiongan.config import IMAGE_SIZES, PRESETS, RunConfig, apply_overrides, make_config, validate
 from fashiongan.errors import UserError
+from fashiongan.io import check_writable_folder
 
 # flag dest → config key. Flags default to None so we know which ones the user gave.
 FLAG_KEYS = {
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from fashiongan.training.loop import train
 
     run_dir = Path(args.out) if args.out else default_run_dir(config.preset)
+    check_writable_folder(run_dir, "--out")  # now, not after the data is loaded
     result = train(config, run_dir, resume=args.resume, progress_bar=not args.no_progress)
     print_summary(result)
     return 130 if result.interrupted else 0

@@ -17,6 +17,8 @@ from PIL import Image
 from fashiongan.data.folders import BadImageError, read_image
 from fashiongan.data.scan import Skipped, scan
 from fashiongan.errors import UserError
+from fashiongan.io import check_writable_folder, write_failure_reason
+from fashiongan.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,8 @@ def quarantine(report: CheckReport, root: str | Path, qdir: str | Path) -> list[
     """
     root, qdir = Path(root), Path(qdir)
     _check_quarantine_dir(root, qdir)
-    moves = []
+    check_writable_folder(qdir, "--quarantine")
+    moves: list[tuple[Path, Path]] = []
     for bad in report.bad:
         if not bad.path.is_file():
             log.warning("not moving %s: it is no longer there", bad.path)
@@ -112,7 +115,13 @@ def quarantine(report: CheckReport, root: str | Path, qdir: str | Path) -> list[
             log.warning("not moving %s: its real path is outside %s", bad.path, root)
             continue
         destination = _free_destination(qdir / bad.path.relative_to(root))
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(bad.path), str(destination))
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(bad.path), str(destination))
+        except OSError as exc:
+            raise UserError(
+                f"cannot move {printable(bad.path)} to {printable(destination)}: {write_failure_reason(exc)}; "
+                f"moved {len(moves)} of {len(report.bad)} bad files before that"
+            ) from None
         moves.append((bad.path, destination))
     return moves
