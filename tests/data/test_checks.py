@@ -137,3 +137,31 @@ def test_a_bad_link_is_moved_as_a_link(tiny_image_folder, tmp_path):
     moves = quarantine(check_folder(tiny_image_folder), tiny_image_folder, tmp_path / "q")
     assert [dst.relative_to(tmp_path / "q").as_posix() for _, dst in moves] == ["bags/notes.txt"]
     assert (tmp_path / "q" / "bags" / "notes.txt").is_symlink() and target.read_text() == "keep me"
+
+
+def test_quarantine_into_a_file_is_refused_before_moving(messy_image_folder, tmp_path):
+    (tmp_path / "q").write_text("mine")
+    report = check_folder(messy_image_folder.root)
+    with pytest.raises(UserError, match="--quarantine .*q is a file, not a folder"):
+        quarantine(report, messy_image_folder.root, tmp_path / "q")
+    assert all(bad.path.exists() for bad in report.bad)
+
+
+def test_a_failed_move_says_how_many_were_moved(messy_image_folder, tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    real_move, calls = shutil.move, []
+
+    def move_until_full(src, dst):
+        calls.append(src)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_move(src, dst)
+
+    monkeypatch.setattr(shutil, "move", move_until_full)
+    report = check_folder(messy_image_folder.root)
+    with pytest.raises(UserError, match=r"the disk is full .*; moved 2 of 5 bad files before that$"):
+        quarantine(report, messy_image_folder.root, tmp_path / "q")
+    assert len([p for p in (tmp_path / "q").rglob("*") if p.is_file()]) == 2
+    assert sum(bad.path.exists() for bad in report.bad) == 3
