@@ -64,25 +64,38 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "class"
 
 
-def png_names(n: int, label_of: Callable[[int], int] | None, class_names: list[str]) -> list[str]:
-    """<class>_<index>.png for a conditional model, image_<index>.png otherwise."""
-    if label_of is None:
-        return [f"image_{i:05d}.png" for i in range(n)]
-    slugs = [slug(name) for name in class_names]
-    return [f"{slugs[label_of(i)]}_{i:05d}.png" for i in range(n)]
+class PngNames:
+    """The file name of image i: <class>_<index>.png for a conditional model, image_<index>.png otherwise.
+
+    Names are made on demand, so a folder of a million images never holds a million names.
+    """
+
+    def __init__(self, n: int, label_of: Callable[[int], int] | None, class_names: list[str]):
+        self.n, self.label_of, self.slugs = n, label_of, [slug(name) for name in class_names]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> str:
+        prefix = "image" if self.label_of is None else self.slugs[self.label_of(i)]
+        return f"{prefix}_{i:05d}.png"
+
+    def ours(self, name: str) -> bool:
+        """True if ``name`` is one of the n names (checked from the name, not by listing all n)."""
+        match = re.fullmatch(r".+_(\d{5,})\.png", name)
+        return match is not None and int(match.group(1)) < self.n and self[int(match.group(1))] == name
 
 
-def check_folder_free(out: Path, names: list[str]) -> None:
+def check_folder_free(out: Path, names: PngNames) -> None:
     """Refuse (before any work) when a file we would write already exists in ``out``."""
     if not out.is_dir():
         return
-    existing = {entry.name for entry in out.iterdir()}
-    clash = next((name for name in names if name in existing), None)
+    clash = next((entry.name for entry in sorted(out.iterdir()) if names.ours(entry.name)), None)
     if clash is not None:
         raise UserError(f"{printable(out / clash)} already exists; pass --force to overwrite it")
 
 
-def write_png_folder(out: Path, chunks: Iterable[Chunk], names: list[str]) -> int:
+def write_png_folder(out: Path, chunks: Iterable[Chunk], names: PngNames) -> int:
     """One PNG per image into ``out`` (created if needed); returns how many were written.
 
     A failure part-way (disk full, ...) says how many files were written before it.

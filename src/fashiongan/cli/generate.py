@@ -114,9 +114,9 @@ def run(args: argparse.Namespace) -> int:
 
         write_npz(out, chunks, n, (generator.channels, generator.image_size, generator.image_size))
     else:
-        from fashiongan.sample_files import check_folder_free, png_names, write_png_folder
+        from fashiongan.sample_files import PngNames, check_folder_free, write_png_folder
 
-        names = png_names(n, label_of, class_names)
+        names = PngNames(n, label_of, class_names)
         if not args.force:
             check_folder_free(out, names)
         write_png_folder(out, chunks, names)

@@ -30,6 +30,8 @@ FLAG_KEYS = {
     "eval_n": "train.eval_n",
     "evaluator": "train.evaluator",
 }
+MAX_Z_DIM = 4096  # far above any useful noise size; larger ones only fail to allocate
+MAX_EVAL_N = 100_000  # evaluation holds every image in memory
 RESUMABLE = {"epochs", "device", "eval_every", "eval_n", "data_dir", "tensorboard", "evaluator"}
 
 
@@ -46,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int_at_least(1), metavar="N", help="train on a seeded random subset of N images")
     p.add_argument("--discriminator", choices=("conv", "mlp"), help="discriminator type (default: conv)")
     p.add_argument("--unconditional", action="store_true", help="ignore class labels")
-    p.add_argument("--z-dim", type=int_at_least(1), metavar="N", help="noise size (default 100)")
+    p.add_argument("--z-dim", type=int_at_least(1, MAX_Z_DIM), metavar="N", help="noise size (default 100)")
     p.add_argument("--epochs", type=int_at_least(1), metavar="N", help="total epochs (with --resume too)")
     p.add_argument("--batch-size", type=int_at_least(1), metavar="B", help="images per step (default 128)")
     p.add_argument("--lr", type=float_in(0, 1), metavar="LR", help="Adam learning rate of G and D (default 1e-4)")
@@ -55,7 +57,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/<preset>-NNN)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--eval-every", type=int_at_least(0), metavar="K", help="evaluate every K epochs (0: never)")
-    p.add_argument("--eval-n", type=int_at_least(100), metavar="N", help="images per evaluation (default 2000)")
+    p.add_argument("--eval-n", type=int_at_least(100, MAX_EVAL_N), metavar="N",
+                   help=f"images per evaluation (default 2000, at most {MAX_EVAL_N:,})")
     p.add_argument("--evaluator", metavar="PATH", help="evaluator weights for --eval-every on a folder dataset")
     p.add_argument("--tensorboard", action="store_true", help="also log scalars for TensorBoard")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
