@@ -78,3 +78,13 @@ def test_unreadable_root_is_a_user_error(tiny_image_folder, monkeypatch):
     monkeypatch.setattr(Path, "iterdir", refuse)
     with pytest.raises(UserError, match="cannot read the image folder .*Permission denied"):
         scan(tiny_image_folder)
+
+
+def test_a_folder_of_only_outside_links_names_them_in_the_error(tmp_path):
+    (tmp_path / "home").mkdir()
+    Image.new("RGB", (5, 5)).save(tmp_path / "home" / "a.png")
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "shoes").symlink_to(tmp_path / "home")
+    words = r"no image files in .*root .*; links left out: shoes \(link to .*home, outside"
+    with pytest.raises(UserError, match=words):
+        load_image_folder(tmp_path / "root", 28, 3, cache_dir=tmp_path / "cache")

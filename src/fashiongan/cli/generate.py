@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import torch
@@ -23,6 +23,9 @@ DEFAULT_N = 64
 MAX_GRID = 10_000  # a 100 x 100 grid; beyond that a PNG is unviewable and costs GBs of memory
 CHUNK = 1_000  # images drawn and written at a time
 INTERPOLATION_STEPS = 10
+
+LabelOf = Callable[[int], int] | None  # the class of image i; None for an unconditional model
+Chunk = tuple[torch.Tensor, torch.Tensor | None]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -124,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def class_chooser(conditional: bool, class_names: list[str], class_: str | None):
+def class_chooser(conditional: bool, class_names: list[str], class_: str | None) -> LabelOf:
     """The label of image i (a fixed class, or the classes cycling), or None for an unconditional model."""
     from fashiongan.generate import resolve_class
 
@@ -138,7 +141,7 @@ def class_chooser(conditional: bool, class_names: list[str], class_: str | None)
     return lambda i: i % len(class_names)
 
 
-def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of) -> Iterator:
+def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of: LabelOf) -> Iterator[Chunk]:
     """(images, labels) for CHUNK seeds at a time, through the one sampling path."""
     from fashiongan.generate import sample
 
@@ -149,7 +152,8 @@ def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of) 
         yield sample(generator, seed_list[positions.start : positions.stop], labels, device), labels
 
 
-def write_grid(out: Path, chunks: list, num_classes: int, nrow: int | None) -> None:
+def write_grid(out: Path, chunks: list[Chunk], num_classes: int, nrow: int | None) -> None:
+    """All images in one PNG (check_request capped their number at MAX_GRID)."""
     from fashiongan.viz.grids import save_grid
 
     images = torch.cat([images for images, _ in chunks])

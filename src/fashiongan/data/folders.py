@@ -211,7 +211,8 @@ def load_image_folder(
     elif unknown := sorted(set(found) - set(class_names)):
         raise UserError(f"{root} has classes {unknown} that are not in {class_names}")
     if not files:
-        raise UserError(f"no image files in {root} (expected ROOT/<class>/<images>)")
+        links = f"; links left out: {describe_skipped(scanned.skipped, root)}" if scanned.skipped else ""
+        raise UserError(f"no image files in {root} (expected ROOT/<class>/<images>){links}")
     options = {"image_size": image_size, "channels": channels, "square": square, "class_names": class_names}
     cache = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "folders"
     dataset, skipped = _load_or_decode(root, files, options, cache / _cache_key(root, files, options))

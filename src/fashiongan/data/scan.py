@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fashiongan.errors import UserError
+from fashiongan.text import printable
 
 
 @dataclass
@@ -77,7 +78,9 @@ def _entries(folder: Path, skipped: list[Skipped]) -> list[Path]:
         return []
 
 
-def _walk(folder: Path, class_name: str, root_real: Path, found: list[tuple[Path, str]], skipped: list[Skipped]):
+def _walk(
+    folder: Path, class_name: str, root_real: Path, found: list[tuple[Path, str]], skipped: list[Skipped]
+) -> None:
     """Add every file below ``folder`` to ``found``; links are checked, never followed out of ROOT."""
     for path in _entries(folder, skipped):
         if path.is_symlink():
@@ -92,7 +95,9 @@ def _walk(folder: Path, class_name: str, root_real: Path, found: list[tuple[Path
             found.append((path, class_name))
 
 
-def _drop_duplicates(found: list[tuple[Path, str]], root_real: Path, skipped: list[Skipped]) -> list:
+def _drop_duplicates(
+    found: list[tuple[Path, str]], root_real: Path, skipped: list[Skipped]
+) -> list[tuple[Path, str]]:
     """Keep each real file once: a file link to a file that is also scanned is listed, not counted."""
     owner = {os.path.realpath(path): path for path, _ in found if not path.is_symlink()}
     kept = []
@@ -160,8 +165,6 @@ def loose_files(root: str | Path) -> list[Path]:
 
 def describe_skipped(skipped: list[Skipped], root: Path, limit: int = 3) -> str:
     """'a (reason); b (reason); and 4 more': a short summary of skipped links for one warning line."""
-    from fashiongan.text import printable
-
     parts = [f"{printable(_display(item.path, root))} ({item.reason})" for item in skipped[:limit]]
     if len(skipped) > limit:
         parts.append(f"and {len(skipped) - limit} more")
