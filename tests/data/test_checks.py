@@ -165,3 +165,19 @@ def test_a_failed_move_says_how_many_were_moved(messy_image_folder, tmp_path, mo
         quarantine(report, messy_image_folder.root, tmp_path / "q")
     assert len([p for p in (tmp_path / "q").rglob("*") if p.is_file()]) == 2
     assert sum(bad.path.exists() for bad in report.bad) == 3
+
+
+def test_a_partial_copy_across_file_systems_is_removed(messy_image_folder, tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    def copy_half_then_fail(src, dst):  # what shutil.move does across file systems when the disk fills up
+        Path(dst).write_bytes(Path(src).read_bytes()[:3])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "move", copy_half_then_fail)
+    report = check_folder(messy_image_folder.root)
+    with pytest.raises(UserError, match="moved 0 of 5 bad files before that"):
+        quarantine(report, messy_image_folder.root, tmp_path / "q")
+    assert all(bad.path.exists() for bad in report.bad)
+    assert not [p for p in (tmp_path / "q").rglob("*") if p.is_file()]

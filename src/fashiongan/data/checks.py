@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,9 @@ def quarantine(report: CheckReport, root: str | Path, qdir: str | Path) -> list[
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(bad.path), str(destination))
         except OSError as exc:
+            if (bad.path.exists() or bad.path.is_symlink()) and destination.is_file():
+                with suppress(OSError):  # a partial copy from a move across file systems; the source is intact
+                    destination.unlink()
             raise UserError(
                 f"cannot move {printable(bad.path)} to {printable(destination)}: {write_failure_reason(exc)}; "
                 f"moved {len(moves)} of {len(report.bad)} bad files before that"
