@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fashiongan-installed
 DEMO_DIR ?= runs/demo
-DEMO_EPOCHS ?= 10
+DEMO_MINUTES ?= 7
 
 .PHONY: setup demo test test-all lint clean-venv
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	@touch $@
 
 demo: setup
-	PY=$(PY) DEMO_DIR=$(DEMO_DIR) DEMO_EPOCHS=$(DEMO_EPOCHS) bash scripts/demo.sh
+	PY=$(PY) DEMO_DIR=$(DEMO_DIR) DEMO_MINUTES=$(DEMO_MINUTES) bash scripts/demo.sh
 
 test: setup
 	$(PY) -m pytest

@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
-# The main job: train the default conditional DCGAN on Fashion-MNIST, draw per-class samples, measure them.
-# Running it again continues the same run (nothing to do once it has all its epochs).
+# The main job: train the fmnist-best conditional GAN on Fashion-MNIST for a fixed time, draw per-class
+# samples, measure them. Running it again continues the same run (nothing to do once its budget is spent).
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 DEMO_DIR=${DEMO_DIR:-runs/demo}
-DEMO_EPOCHS=${DEMO_EPOCHS:-10}
+DEMO_MINUTES=${DEMO_MINUTES:-7}
 
-if [ -d "$DEMO_DIR/checkpoints" ]; then
-    "$PY" -m fashiongan train --resume --out "$DEMO_DIR" --epochs "$DEMO_EPOCHS"
-else
-    "$PY" -m fashiongan train --preset fmnist --epochs "$DEMO_EPOCHS" --out "$DEMO_DIR"
-fi
+# The same command both times: --resume continues a run that was stopped (Ctrl-C) and starts a new one.
+"$PY" -m fashiongan train --preset fmnist-best --minutes "$DEMO_MINUTES" --out "$DEMO_DIR" --resume
 "$PY" -m fashiongan generate "$DEMO_DIR" --n 100 --out "$DEMO_DIR/generated.png" --force
 "$PY" -m fashiongan generate "$DEMO_DIR" --n 1000 --out "$DEMO_DIR/generated.npz" --force
-"$PY" -m fashiongan evaluate "$DEMO_DIR"
+"$PY" -m fashiongan evaluate "$DEMO_DIR" --force
 echo
 echo "Demo done. Look at:"
 echo "  $DEMO_DIR/generated.png   100 new images, one row per class"

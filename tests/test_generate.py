@@ -84,3 +84,35 @@ def test_missing_or_corrupt_runs_are_user_errors(tmp_path: Path, tiny_run: Path)
     (broken / "checkpoints" / "last" / "state.json").write_text("{}")
     with pytest.raises(UserError, match="not valid JSON"):
         generate(broken)
+
+
+def test_a_run_folder_of_version_0_1_still_generates(tmp_path: Path):
+    """config.json with 0.1's keys, a checkpoint with no module list or checksums, optimizers as opt_g/opt_d."""
+    import json
+
+    from fashiongan.config import make_config
+    from fashiongan.io import save_tensors, save_torch_state
+    from fashiongan.models.build import build_models
+
+    config = make_config("fmnist", {"model.g_channels": 16, "model.d_channels": 8})
+    old = config.to_dict()
+    old["train"]["lr_decay"] = old["train"].pop("lr_schedule").replace("constant", "none")
+    for key in ("seconds", "r1_gamma", "r2_gamma", "gp_weight", "penalty_every", "aux_weight", "ema_kimg",
+                "ema_rampup", "augment", "precision", "channels_last", "compile", "threads", "log_every",
+                "lr_decay_start"):
+        old["train"].pop(key)
+    for key in ("generator", "g_upsample"):
+        old["model"].pop(key)
+    old["train"]["epochs"] = 50
+    run = tmp_path / "old-run"
+    (run / "checkpoints" / "last").mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps(old))
+    generator, discriminator = build_models(config)
+    save_tensors(run / "checkpoints" / "last" / "generator.safetensors", generator.state_dict())
+    save_tensors(run / "checkpoints" / "last" / "discriminator.safetensors", discriminator.state_dict())
+    save_torch_state(run / "checkpoints" / "last" / "training-state.pt", {"opt_g": {}, "opt_d": {}})
+    (run / "checkpoints" / "last" / "state.json").write_text(json.dumps(
+        {"epoch": 1, "step": 10, "batch_in_epoch": 0, "class_names": [str(i) for i in range(10)],
+         "partial_sums": {}, "best_fid": None, "elapsed_s": 3.0}))
+    samples = generate(run, n=12, seed=0, device="cpu")
+    assert samples.images.shape == (12, 1, 28, 28) and samples.labels.tolist() == [i % 10 for i in range(12)]

@@ -18,15 +18,14 @@ __version__ = "0.1.0"
 from fashiongan.config import RunConfig, make_config  # noqa: E402
 from fashiongan.errors import UserError  # noqa: E402
 from fashiongan.generate import Samples, generate, load_generator  # noqa: E402
-from fashiongan.training.loop import train  # noqa: E402
 
 _LAZY = {
+    "train": "fashiongan.training.loop",
     "load_dataset": "fashiongan.data.load",
     "evaluate_run": "fashiongan.evaluation.evaluate",
     "evaluate_samples": "fashiongan.evaluation.evaluate",
 }
-__all__ = ["__version__", "RunConfig", "Samples", "UserError", "generate", "load_generator", "make_config", "train",
-           *_LAZY]
+__all__ = ["__version__", "RunConfig", "Samples", "UserError", "generate", "load_generator", "make_config", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

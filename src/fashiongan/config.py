@@ -1,12 +1,16 @@
-"""Run configuration: typed dataclasses, presets as short lists of overrides.
+"""Run configuration: every option is declared once, as a dataclass field with its help and range.
 
-A run folder's ``config.json`` holds ``RunConfig.to_dict()``; ``generate``, ``evaluate`` and
-``--resume`` read it back with ``RunConfig.from_dict`` so nobody re-types hyperparameters.
+The declaration (``option(...)``) is the only place an option lives: ``validate`` checks values against
+it, the ``train`` command generates its flags from it (``cli/options.py``), and ``--set section.key=value``
+reaches every field. Presets are short lists of overrides. A run folder's ``config.json`` holds
+``RunConfig.to_dict()``; ``generate``, ``evaluate`` and ``--resume`` read it back with ``RunConfig.from_dict``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,55 +19,126 @@ from fashiongan.errors import UserError
 IMAGE_SIZES = (28, 32, 64, 128, 256)
 
 
+def option(
+    default: Any,
+    help: str,
+    *,
+    choices: tuple[Any, ...] | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    flag: str | None = None,
+    fixed: bool = True,
+) -> Any:
+    """Declare one option: its default, help text, allowed values and CLI flag.
+
+    ``low``/``high`` are inclusive bounds; ``flag`` names a first-class CLI flag (every option is also
+    reachable with ``--set``); ``fixed`` options cannot change when a run is resumed.
+    """
+    meta = {"help": help, "choices": choices, "low": low, "high": high, "flag": flag, "fixed": fixed}
+    return field(default=default, metadata=meta)
+
+
 @dataclass
 class DataConfig:
-    source: str = "fmnist"  # "fmnist" or a folder ROOT/<class>/<images>
-    data_dir: str | None = None  # where the Fashion-MNIST IDX files are (None: search)
-    image_size: int = 28
-    channels: int = 1  # 1 = grayscale, 3 = RGB (folders only; Fashion-MNIST is gray)
-    square: str = "crop"  # make non-square images square: "crop" (center) or "pad"
-    limit: int | None = None  # train on a seeded random subset of this many images
-    cache_dir: str | None = None  # decoded-folder cache (None: the user cache folder)
+    source: str = option("fmnist", "'fmnist' or a folder ROOT/<class>/<images>", flag="data")
+    data_dir: str | None = option(None, "folder holding the Fashion-MNIST IDX files (default: search)",
+                                  flag="data-dir", fixed=False)
+    image_size: int = option(28, "image side in pixels", choices=IMAGE_SIZES, flag="image-size")
+    channels: int = option(1, "1 = grayscale, 3 = RGB (folders; Fashion-MNIST is gray)", choices=(1, 3),
+                           flag="channels")
+    square: str = option("crop", "make folder images square by center-crop or pad (white)", choices=("crop", "pad"),
+                         flag="square")
+    limit: int | None = option(None, "train on a seeded random subset of this many images", low=1, flag="limit")
+    cache_dir: str | None = option(None, "decoded-folder cache (default: the user cache folder)", fixed=False)
 
 
 @dataclass
 class ModelConfig:
-    z_dim: int = 100
-    conditional: bool = True
-    num_classes: int = 10  # set from the data at build time
-    embed_dim: int = 50  # size of the class embedding joined to the noise
-    g_channels: int = 128  # channels of the first (smallest) generator map
-    g_max_channels: int = 512
-    g_init_size: int | None = None  # side of the first map; None: 7 for 28 px, else 4
-    g_norm: str = "batch"  # "batch" or "none"
-    g_activation: str = "relu"  # "relu" or "lrelu"
-    discriminator: str = "conv"  # "conv" or "mlp"
-    d_channels: int = 64  # channels of the first discriminator conv
-    d_max_channels: int = 512
-    d_norm: str = "none"  # "none", "batch" or "layer"
-    d_dropout: float = 0.0
-    d_minibatch_std: bool = False  # append the batch's feature std (fights mode collapse)
-    mlp_hidden: int = 512  # width of the MLP discriminator's two dense layers
+    generator: str = option("dcgan", "generator: dcgan (ConvTranspose + BN), cbn (class-conditional BN), "
+                            "resnet (cBN residual blocks, 64-256 px)", choices=("dcgan", "cbn", "resnet"),
+                            flag="generator")
+    discriminator: str = option("conv", "discriminator: conv (DCGAN), mlp, sn (spectral norm + projection), "
+                                "resnet (spectral-norm residual blocks + projection)",
+                                choices=("conv", "mlp", "sn", "resnet"), flag="discriminator")
+    z_dim: int = option(100, "noise size", low=1, high=4096, flag="z-dim")
+    conditional: bool = option(True, "condition G and D on the class label", flag="conditional")
+    num_classes: int = option(10, "number of classes (set from the data at build time)", low=1, high=100_000)
+    embed_dim: int = option(50, "class embedding size (dcgan/mlp)", low=1, high=4096)
+    g_channels: int = option(128, "channels of the generator's first (smallest) map", low=1, high=4096,
+                             flag="g-channels")
+    g_max_channels: int = option(512, "channel cap of the generator", low=1, high=4096)
+    g_init_size: int | None = option(None, "side of the first map (default: 7 for 28 px, else 4)", low=1, high=64)
+    g_norm: str = option("batch", "dcgan generator normalisation", choices=("batch", "none"))
+    g_activation: str = option("relu", "dcgan generator activation", choices=("relu", "lrelu"))
+    g_upsample: str = option("nearest", "cbn/resnet upsampling: nearest + 3x3 conv (no checkerboard) or "
+                             "ConvTranspose", choices=("nearest", "convt"))
+    d_channels: int = option(64, "channels of the first discriminator conv", low=1, high=4096, flag="d-channels")
+    d_max_channels: int = option(512, "channel cap of the discriminator", low=1, high=4096)
+    d_depth: int = option(2, "sn discriminator convs per scale: 2 (3x3 + 4x4 stride 2, SNGAN) or 1 (stride 2 only)",
+                          low=1, high=2)
+    d_norm: str = option("none", "conv discriminator normalisation", choices=("none", "batch", "layer"))
+    d_dropout: float = option(0.0, "discriminator dropout", low=0.0, high=0.95)
+    d_minibatch_std: bool = option(False, "append the batch's feature std (fights mode collapse)")
+    mlp_hidden: int = option(512, "width of the MLP discriminator's two dense layers", low=1, high=65536)
 
 
 @dataclass
 class TrainConfig:
-    epochs: int = 50
-    batch_size: int = 128
-    lr_g: float = 1e-4
-    lr_d: float = 1e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    lr_decay: str = "none"  # "none" or "linear" (to lr_decay_floor * lr at the last epoch)
-    lr_decay_floor: float = 0.1
-    loss: str = "bce"  # D/G loss pair, see fashiongan.training.losses.LOSSES
-    seed: int = 0
-    device: str = "auto"  # "auto", "cpu" or "cuda"
-    sample_every: int = 1  # epochs between fixed-noise grids
-    eval_every: int = 0  # epochs between in-training evaluations (0: off)
-    eval_n: int = 2000  # generated images per in-training evaluation
-    evaluator: str | None = None  # evaluator weights for in-training evaluation (None: the shipped one)
-    tensorboard: bool = False
+    epochs: int | None = option(None, "total epochs (default: 50, or unlimited with a time budget)", low=1,
+                                flag="epochs", fixed=False)
+    seconds: float | None = option(None, "training time budget in seconds (kept across --resume); "
+                                   "see also --minutes", low=0.0, flag="seconds", fixed=False)
+    batch_size: int = option(128, "images per step", low=1, high=65536, flag="batch-size")
+    lr_g: float = option(1e-4, "generator Adam learning rate", low=1e-8, high=1.0)
+    lr_d: float = option(1e-4, "discriminator Adam learning rate", low=1e-8, high=1.0)
+    beta1: float = option(0.5, "Adam beta1", low=0.0, high=0.999)
+    beta2: float = option(0.999, "Adam beta2", low=0.0, high=0.99999)
+    lr_schedule: str = option("constant", "learning-rate schedule over training (or over the time budget)",
+                              choices=("constant", "linear", "cosine"), flag="lr-schedule")
+    lr_decay_start: float = option(0.0, "fraction of training after which the lr starts to decay", low=0.0,
+                                   high=1.0)
+    lr_decay_floor: float = option(0.1, "final lr as a fraction of the initial one", low=0.0, high=1.0)
+    loss: str = option("bce", "adversarial loss, see training/losses.py",
+                       choices=("bce", "hinge", "rpgan", "lsgan", "wgan"), flag="loss")
+    r1_gamma: float = option(0.0, "R1 penalty weight (zero-centred gradient penalty on reals; 0: off)", low=0.0,
+                             high=1e6, flag="r1")
+    r2_gamma: float = option(0.0, "R2 penalty weight (on fakes; 0: off)", low=0.0, high=1e6, flag="r2")
+    gp_weight: float = option(0.0, "WGAN-GP gradient penalty weight (0: off)", low=0.0, high=1e6)
+    penalty_every: int = option(1, "apply R1/R2/GP every K steps (lazy regularisation, scaled by K)", low=1,
+                                high=1000)
+    aux_weight: float = option(0.0, "weight of the discriminator's auxiliary class loss (0: no class head)",
+                               low=0.0, high=100.0, flag="aux-weight")
+    ema_kimg: float = option(0.0, "half-life of the generator EMA in thousands of images (0: no EMA)", low=0.0,
+                             high=1e6, flag="ema-kimg")
+    ema_rampup: float = option(0.05, "EMA half-life ramps up over this fraction of training (0: none)", low=0.0,
+                               high=1.0)
+    augment: str = option("none", "DiffAugment policy for D's inputs: none, or a comma list of translation, "
+                          "cutout, color", flag="augment")
+    precision: str = option("fp32", "fp32, bf16 autocast, or auto (bf16 where the device has it natively)",
+                            choices=("fp32", "bf16", "auto"), flag="precision", fixed=False)
+    channels_last: bool = option(False, "channels_last memory format", fixed=False)
+    compile: bool = option(False, "torch.compile the models", flag="compile", fixed=False)
+    threads: int | None = option(None, "CPU threads (default: physical cores)", low=1, high=1024, flag="threads",
+                                 fixed=False)
+    seed: int = option(0, "seed of weights, noise and data order", low=0, high=2**63 - 1, flag="seed")
+    device: str = option("auto", "where to train", choices=("auto", "cpu", "cuda"), flag="device", fixed=False)
+    log_every: int = option(50, "steps between reading the losses back to the host (bar, NaN check)", low=1,
+                            high=1_000_000, fixed=False)
+    sample_every: int = option(1, "epochs between fixed-noise grids", low=1, high=1_000_000, fixed=False)
+    eval_every: int = option(0, "epochs between in-training evaluations (0: off)", low=0, high=1_000_000,
+                             flag="eval-every", fixed=False)
+    eval_n: int = option(2000, "generated images per in-training evaluation", low=100, high=1_000_000,
+                         flag="eval-n", fixed=False)
+    evaluator: str | None = option(None, "evaluator weights for in-training evaluation (default: the shipped one)",
+                                   flag="evaluator", fixed=False)
+    tensorboard: bool = option(False, "also log scalars for TensorBoard", flag="tensorboard", fixed=False)
+
+
+DEFAULT_EPOCHS = 50
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+AUGMENTS = ("translation", "cutout", "color")
+# Keys written by earlier versions, read back under their new names.
+LEGACY_KEYS = {("train", "lr_decay"): ("train", "lr_schedule")}
 
 
 @dataclass
@@ -77,29 +152,91 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
-        """Rebuild from ``to_dict()`` output; unknown keys are an error, missing keys take defaults."""
-        try:
-            return cls(
-                preset=d.get("preset", "custom"),
-                data=_build(DataConfig, d.get("data", {})),
-                model=_build(ModelConfig, d.get("model", {})),
-                train=_build(TrainConfig, d.get("train", {})),
-            )
-        except TypeError as exc:
-            raise UserError(f"config does not match this version of fashiongan ({exc})") from None
+    def from_dict(cls, d: Any) -> RunConfig:
+        """Rebuild from ``to_dict()`` output and validate it; unknown keys are an error, missing ones take defaults."""
+        if not isinstance(d, dict) or not all(isinstance(d.get(s, {}), dict) for s in SECTIONS):
+            raise UserError("config must be a JSON object with 'data', 'model' and 'train' objects")
+        sections = {name: dict(d.get(name, {})) for name in SECTIONS}
+        for (old_section, old_key), (new_section, new_key) in LEGACY_KEYS.items():
+            if old_key in sections[old_section]:
+                value = sections[old_section].pop(old_key)
+                sections[new_section].setdefault(new_key, "constant" if value == "none" else value)
+        config = cls(preset=str(d.get("preset", "custom")))
+        for name, values in sections.items():
+            for key, value in values.items():
+                if key not in field_names(SECTIONS[name]):
+                    raise UserError(f"unknown config key '{name}.{key}' (is the config from another version?)")
+                setattr(getattr(config, name), key, value)
+        validate(config)
+        return config
+
+    def epochs_or_default(self) -> int | None:
+        """The epoch limit: the configured one, else 50 without a time budget, else none."""
+        if self.train.epochs is not None:
+            return self.train.epochs
+        return None if self.train.seconds is not None else DEFAULT_EPOCHS
 
 
-def _build(cls: type, values: dict[str, Any]) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(values) - names
-    if unknown:
-        raise UserError(f"unknown {cls.__name__} keys: {sorted(unknown)}")
-    return cls(**values)
+def field_names(cls: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def declarations() -> list[tuple[str, dataclasses.Field, Any]]:
+    """Every option as ("section.key", field, annotated type), in declaration order."""
+    result = []
+    for section, cls in SECTIONS.items():
+        hints = typing.get_type_hints(cls)
+        result += [(f"{section}.{f.name}", f, hints[f.name]) for f in dataclasses.fields(cls)]
+    return result
+
+
+def declaration(key: str) -> tuple[dataclasses.Field, Any]:
+    for name, f, hint in declarations():
+        if name == key:
+            return f, hint
+    raise UserError(f"unknown config key {key!r}; see `fashiongan train --help-config`")
 
 
 # Each preset is a short list of overrides on the defaults above ("section.key": value).
+MODERN_ENGINE = {  # shared by the -best presets: see docs/quality.md for how each part was measured
+    "model.generator": "cbn",
+    "model.discriminator": "sn",
+    "train.loss": "hinge",
+    "train.aux_weight": 0.3,
+    "train.lr_g": 1e-3,
+    "train.lr_d": 1e-3,
+    "train.beta1": 0.0,
+    "train.beta2": 0.9,
+    "train.lr_schedule": "linear",
+    "train.lr_decay_start": 0.5,
+    "train.lr_decay_floor": 0.0,
+    "train.ema_kimg": 10.0,
+    "train.precision": "auto",
+    "train.channels_last": True,
+}
 PRESETS: dict[str, dict[str, Any]] = {
+    "fmnist-best": {
+        **MODERN_ENGINE,
+        "model.g_channels": 128,
+        "model.d_channels": 32,
+        "train.batch_size": 64,
+        "train.seconds": 600.0,  # ten minutes unless --minutes/--seconds say otherwise
+    },
+    "folder-best": {
+        **MODERN_ENGINE,
+        "data.source": "",  # must be given with --data DIR
+        "data.image_size": 64,
+        "model.generator": "resnet",
+        "model.discriminator": "resnet",
+        "model.g_channels": 256,
+        "model.d_channels": 32,
+        "model.d_max_channels": 256,
+        "train.batch_size": 32,
+        "train.lr_g": 2e-4,
+        "train.lr_d": 2e-4,
+        "train.augment": "translation,cutout",
+        "train.seconds": 1200.0,
+    },
     "fmnist": {},
     "fmnist-mlp": {"model.discriminator": "mlp"},
     "folder128": {
@@ -111,7 +248,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "model.d_channels": 32,
         "train.batch_size": 32,
         "train.epochs": 150,
-        "train.lr_decay": "linear",
+        "train.lr_schedule": "linear",
         "train.lr_g": 2e-4,
         "train.lr_d": 2e-4,
     },
@@ -132,42 +269,50 @@ def make_config(preset: str = "fmnist", overrides: dict[str, Any] | None = None)
 def apply_overrides(config: RunConfig, overrides: dict[str, Any]) -> None:
     for dotted, value in overrides.items():
         section_name, _, key = dotted.partition(".")
-        section = getattr(config, section_name, None)
-        if section is None or not hasattr(section, key):
+        if section_name not in SECTIONS or key not in field_names(SECTIONS[section_name]):
             raise UserError(f"unknown config key {dotted!r}")
-        setattr(section, key, value)
+        setattr(getattr(config, section_name), key, value)
 
 
-def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
-    if value not in choices:
-        raise UserError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+def check_value(key: str, value: Any, f: dataclasses.Field, hint: Any) -> None:
+    """One option's value against its declaration: type, choices, range."""
+    meta = f.metadata
+    allowed = typing.get_args(hint) or (hint,)
+    if value is None:
+        if type(None) not in allowed:
+            raise UserError(f"{key} must be set; got null")
+        return
+    base = next(t for t in allowed if t is not type(None))
+    ok = isinstance(value, base) and not (base in (int, float) and isinstance(value, bool))
+    if base is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok or (base is float and not math.isfinite(value)):
+        raise UserError(f"{key} must be a {'finite number' if base is float else base.__name__}; got {value!r}")
+    if meta.get("choices") is not None and value not in meta["choices"]:
+        raise UserError(f"{key} must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
+    if meta.get("low") is not None and value < meta["low"]:
+        raise UserError(f"{key} must be at least {meta['low']:g}; got {value!r}")
+    if meta.get("high") is not None and value > meta["high"]:
+        raise UserError(f"{key} must be at most {meta['high']:g}; got {value!r}")
 
 
 def validate(config: RunConfig) -> None:
-    """Range and choice checks, one clear sentence per problem."""
+    """Every option against its declaration, then the checks that involve several options."""
+    for key, f, hint in declarations():
+        section, _, name = key.partition(".")
+        check_value(key, getattr(getattr(config, section), name), f, hint)
     data, model, train = config.data, config.model, config.train
     if not data.source:
         raise UserError(f"preset {config.preset!r} needs a dataset folder: pass --data DIR")
-    _check_choice("image size", data.image_size, IMAGE_SIZES)
-    _check_choice("channels", data.channels, (1, 3))
-    _check_choice("square", data.square, ("crop", "pad"))
     if data.source == "fmnist" and (data.image_size != 28 or data.channels != 1):
         raise UserError("Fashion-MNIST is 28x28 grayscale: use --image-size 28 and 1 channel")
-    if data.limit is not None and data.limit < 1:
-        raise UserError(f"--limit must be at least 1; got {data.limit}")
-    _check_choice("discriminator", model.discriminator, ("conv", "mlp"))
-    _check_choice("g_norm", model.g_norm, ("batch", "none"))
-    _check_choice("g_activation", model.g_activation, ("relu", "lrelu"))
-    _check_choice("d_norm", model.d_norm, ("none", "batch", "layer"))
-    _check_choice("lr_decay", train.lr_decay, ("none", "linear"))
-    _check_choice("device", train.device, ("auto", "cpu", "cuda"))
-    for name, value in (("--epochs", train.epochs), ("--batch-size", train.batch_size), ("z_dim", model.z_dim)):
-        if value < 1:
-            raise UserError(f"{name} must be at least 1; got {value}")
-    for name, value in (("lr_g", train.lr_g), ("lr_d", train.lr_d)):
-        if not 0 < value < 1:
-            raise UserError(f"{name} must be between 0 and 1; got {value}")
-    if not 0 <= model.d_dropout < 1:
-        raise UserError(f"d_dropout must be in [0, 1); got {model.d_dropout}")
-    if train.eval_every < 0 or train.sample_every < 1:
-        raise UserError("--eval-every must be >= 0 and sample_every >= 1")
+    policy = [p for p in train.augment.split(",") if p] if train.augment != "none" else []
+    unknown = [p for p in policy if p not in AUGMENTS]
+    if unknown:
+        raise UserError(f"train.augment must be 'none' or a comma list of {', '.join(AUGMENTS)}; got {train.augment!r}")
+    if train.aux_weight > 0 and (model.discriminator not in ("sn", "resnet") or not model.conditional):
+        raise UserError("train.aux_weight needs a conditional model with discriminator sn or resnet")
+    if model.generator == "resnet" and data.image_size < 32:
+        raise UserError("generator resnet is for 32-256 px images; use cbn or dcgan for 28 px")
+    if train.loss == "wgan" and train.gp_weight == 0 and train.r1_gamma == 0:
+        raise UserError("train.loss wgan needs a Lipschitz penalty: set train.gp_weight (e.g. 10)")

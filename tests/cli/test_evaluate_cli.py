@@ -89,7 +89,7 @@ def test_evaluate_samples_from_any_generator(tiny, tmp_path: Path):
         (["--samples", "{tmp}/missing.npz"], "samples file not found"),
         (["--samples", "{tmp}/bad.npz"], "must be uint8"),
         (["--samples", "{tmp}/notzip.npz"], "is not a readable .npz file"),
-        (["{tmp}/no-run"], "run config not found"),
+        (["{tmp}/no-run"], "run folder not found"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys, args: list[str], words: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_ctrl_c_mid_epoch_saves_and_resume_continues_exactly(tmp_path: Path, tin
 
     def interrupt_at_step_three(step: int) -> None:
         if step == 3:  # the first step of epoch 2 has run
-            raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)
 
     result = train(tiny_config(), tmp_path / "cut", data=tiny_data, progress_bar=False,
                    on_step=interrupt_at_step_three)
@@ -96,8 +97,37 @@ def test_a_new_run_refuses_to_overwrite_an_old_one(tmp_path: Path, tiny_data):
     train(tiny_config(**{"train.epochs": 1}), tmp_path / "run", data=tiny_data, progress_bar=False)
     with pytest.raises(UserError, match="already holds a run"):
         train(tiny_config(), tmp_path / "run", data=tiny_data, progress_bar=False)
-    with pytest.raises(UserError, match="needs a run folder with a checkpoint"):
-        train(tiny_config(), tmp_path / "empty", data=tiny_data, resume=True, progress_bar=False)
+    result = train(tiny_config(**{"train.epochs": 1}), tmp_path / "empty", data=tiny_data, resume=True,
+                   progress_bar=False)  # --resume on a run with no checkpoint yet starts it
+    assert result.epochs_done == 1
+
+
+def test_a_run_that_died_before_its_first_checkpoint_can_start_again(tmp_path: Path, tiny_data):
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "metrics.jsonl").write_text('{"epoch": 1}\n')
+    result = train(tiny_config(**{"train.epochs": 1}), run, data=tiny_data, progress_bar=False)
+    assert result.epochs_done == 1
+    assert (run / "metrics.jsonl.stale").read_text() == '{"epoch": 1}\n'  # moved aside, not deleted
+    assert [r["epoch"] for r in read_jsonl(run / "metrics.jsonl")] == [1]
+
+
+def test_a_time_budget_stops_training_and_is_kept_across_resume(tmp_path: Path, tiny_data):
+    config = tiny_config(**{"train.epochs": None, "train.seconds": 0.3, "train.lr_schedule": "linear",
+                            "train.ema_kimg": 0.1})
+    first = train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    assert first.stop_reason == "budget" and first.epochs_done >= 1
+    state = json.loads((tmp_path / "run" / "checkpoints" / "last" / "state.json").read_text())
+    assert 0.3 <= state["elapsed_s"] < 5
+    assert "generator_ema" in state["modules"]
+    records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    assert records[-1]["lr_g"] < 2e-4  # the linear schedule follows the budget
+    again = train(config, tmp_path / "run", data=tiny_data, resume=True, progress_bar=False)
+    assert again.epochs_done == first.epochs_done  # budget already spent: nothing more
+    longer = tiny_config(**{"train.epochs": None, "train.seconds": state["elapsed_s"] + 0.3,
+                            "train.lr_schedule": "linear", "train.ema_kimg": 0.1})
+    more = train(longer, tmp_path / "run", data=tiny_data, resume=True, progress_bar=False)
+    assert more.epochs_done > first.epochs_done
 
 
 def test_data_of_the_wrong_size_is_refused(tmp_path: Path, tiny_data):
@@ -108,7 +138,7 @@ def test_data_of_the_wrong_size_is_refused(tmp_path: Path, tiny_data):
 
 def test_unconditional_mlp_training_runs(tmp_path: Path, tiny_data):
     config = tiny_config(**{"model.conditional": False, "model.discriminator": "mlp", "model.mlp_hidden": 32,
-                            "train.epochs": 1, "train.lr_decay": "linear"})
+                            "train.epochs": 1, "train.lr_schedule": "linear"})
     result = train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
     assert result.epochs_done == 1 and (tmp_path / "run" / "samples" / "epoch_0001.png").is_file()
 
@@ -127,6 +157,8 @@ def test_eval_every_logs_fid_and_keeps_the_best_checkpoint(tmp_path: Path):
     train(config, tmp_path / "run", data=data, progress_bar=False)
     records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert all(r["fid"] > 0 and 0 <= r["class_accuracy"] <= 1 for r in records)
+    assert all(0 <= r["grid_class_accuracy"] <= 1 and sum(r["grid_class_histogram"]) == 100 for r in records)
+    assert all(-1 <= r["d_real_sign"] <= 1 for r in records)
     assert (tmp_path / "run" / "checkpoints" / "best" / "generator.safetensors").is_file()
     assert (tmp_path / "run" / "fid.png").is_file()
     best = json.loads((tmp_path / "run" / "checkpoints" / "best" / "state.json").read_text())

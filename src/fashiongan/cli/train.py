@@ -1,4 +1,8 @@
-"""`fashiongan train`: flags → RunConfig → fashiongan.training.loop.train."""
+"""`fashiongan train`: flags → RunConfig → fashiongan.training.loop.train.
+
+The config flags come from the option declarations (cli/options.py); this module adds only what is
+not a config option (preset, --out, --resume, …) and three shortcuts (--lr, --minutes, --unconditional).
+"""
 
 from __future__ import annotations
 
@@ -7,98 +11,74 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fashiongan.cli.common import float_in, int_at_least
-from fashiongan.config import IMAGE_SIZES, PRESETS, RunConfig, apply_overrides, make_config, validate
+from fashiongan.cli.common import float_in
+from fashiongan.cli.options import add_config_flags, config_help, flag_name, given_config_overrides
+from fashiongan.config import PRESETS, RunConfig, apply_overrides, declaration, make_config, validate
 from fashiongan.errors import UserError
 from fashiongan.io import check_writable_folder
 
-# flag dest → config key. Flags default to None so we know which ones the user gave.
-FLAG_KEYS = {
-    "data": "data.source",
-    "data_dir": "data.data_dir",
-    "image_size": "data.image_size",
-    "channels": "data.channels",
-    "square": "data.square",
-    "limit": "data.limit",
-    "discriminator": "model.discriminator",
-    "z_dim": "model.z_dim",
-    "epochs": "train.epochs",
-    "batch_size": "train.batch_size",
-    "seed": "train.seed",
-    "device": "train.device",
-    "eval_every": "train.eval_every",
-    "eval_n": "train.eval_n",
-    "evaluator": "train.evaluator",
-}
-MAX_Z_DIM = 4096  # far above any useful noise size; larger ones only fail to allocate
-MAX_EVAL_N = 100_000  # evaluation holds every image in memory
-RESUMABLE = {"epochs", "device", "eval_every", "eval_n", "data_dir", "tensorboard", "evaluator"}
+DEFAULT_PRESET = "fmnist-best"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="train a GAN (default: conditional DCGAN on Fashion-MNIST)",
+    p = subparsers.add_parser("train", help=f"train a GAN (default preset: {DEFAULT_PRESET})",
                               description="Train a GAN. Flags override the preset; the merged config is saved in "
-                              "RUN_DIR/config.json.")
-    p.add_argument("--preset", choices=list(PRESETS), default=None, help="starting config (default: fmnist)")
-    p.add_argument("--data", metavar="fmnist|DIR", help="'fmnist' or a folder ROOT/<class>/<images> (default: fmnist)")
-    p.add_argument("--data-dir", metavar="DIR", help="folder holding the Fashion-MNIST IDX files (default: search)")
-    p.add_argument("--image-size", type=int, choices=IMAGE_SIZES, help="side in pixels (folders: default 64)")
-    p.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (folders)")
-    p.add_argument("--square", choices=("crop", "pad"), help="make folder images square by center-crop or pad")
-    p.add_argument("--limit", type=int_at_least(1), metavar="N", help="train on a seeded random subset of N images")
-    p.add_argument("--discriminator", choices=("conv", "mlp"), help="discriminator type (default: conv)")
-    p.add_argument("--unconditional", action="store_true", help="ignore class labels")
-    p.add_argument("--z-dim", type=int_at_least(1, MAX_Z_DIM), metavar="N", help="noise size (default 100)")
-    p.add_argument("--epochs", type=int_at_least(1), metavar="N", help="total epochs (with --resume too)")
-    p.add_argument("--batch-size", type=int_at_least(1), metavar="B", help="images per step (default 128)")
-    p.add_argument("--lr", type=float_in(0, 1), metavar="LR", help="Adam learning rate of G and D (default 1e-4)")
-    p.add_argument("--seed", type=int_at_least(0), metavar="S", help="seed of weights, noise and data order")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train (default: auto)")
+                              "RUN_DIR/config.json. Re-run the same command with --resume to continue.")
+    p.add_argument("--preset", choices=list(PRESETS), default=None, help=f"starting config (default: {DEFAULT_PRESET})")
     p.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/<preset>-NNN)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    p.add_argument("--eval-every", type=int_at_least(0), metavar="K", help="evaluate every K epochs (0: never)")
-    p.add_argument("--eval-n", type=int_at_least(100, MAX_EVAL_N), metavar="N",
-                   help=f"images per evaluation (default 2000, at most {MAX_EVAL_N:,})")
-    p.add_argument("--evaluator", metavar="PATH", help="evaluator weights for --eval-every on a folder dataset")
-    p.add_argument("--tensorboard", action="store_true", help="also log scalars for TensorBoard")
+    p.add_argument("--minutes", type=float_in(0, 1e7), metavar="M", help="time budget in minutes (= --seconds 60*M)")
+    p.add_argument("--lr", type=float_in(0, 1), metavar="LR", help="Adam learning rate of both G and D")
+    p.add_argument("--unconditional", action="store_true", help="ignore class labels (= --no-conditional)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    add_config_flags(p)
     p.set_defaults(func=run)
 
 
 def given_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    overrides = {key: getattr(args, dest) for dest, key in FLAG_KEYS.items() if getattr(args, dest) is not None}
-    if args.data not in (None, "fmnist"):  # absolute, so generate/evaluate work from any folder later
-        overrides["data.source"] = str(Path(args.data).expanduser().resolve())
+    overrides = given_config_overrides(args)
+    source = overrides.get("data.source")
+    if source not in (None, "fmnist"):  # absolute, so generate/evaluate work from any folder later
+        overrides["data.source"] = str(Path(source).expanduser().resolve())
     if args.lr is not None:
         overrides["train.lr_g"] = overrides["train.lr_d"] = args.lr
+    if args.minutes is not None:
+        overrides["train.seconds"] = args.minutes * 60.0
     if args.unconditional:
         overrides["model.conditional"] = False
-    if args.tensorboard:
-        overrides["train.tensorboard"] = True
     return overrides
 
 
-def resolve_config(args: argparse.Namespace) -> RunConfig:
-    overrides = given_overrides(args)
-    if not args.resume:
-        if args.data not in (None, "fmnist") and args.image_size is None and (args.preset or "fmnist") == "fmnist":
-            overrides.setdefault("data.image_size", 64)  # a folder with the default preset: 64 px
-        return make_config(args.preset or "fmnist", overrides)
-    from fashiongan.generate import load_run_config
+def new_config(args: argparse.Namespace, overrides: dict[str, Any]) -> RunConfig:
+    preset = args.preset or DEFAULT_PRESET
+    if overrides.get("data.source", "fmnist") != "fmnist" and not PRESETS[preset].get("data.image_size") \
+            and "data.image_size" not in overrides:
+        overrides["data.image_size"] = 64  # a folder with a Fashion-MNIST preset: 64 px
+    return make_config(preset, overrides)
 
-    changed = sorted(
-        dest for dest in vars(args) if dest not in RESUMABLE and dest in FLAG_KEYS and getattr(args, dest) is not None
-    )
-    changed += [flag for flag, on in (("lr", args.lr is not None), ("preset", args.preset), ("unconditional",
-                args.unconditional)) if on]
-    if changed:
-        raise UserError(f"--resume continues the saved config; these flags cannot change it: {', '.join(changed)} "
-                        f"(allowed: {', '.join(sorted(RESUMABLE))})")
+
+def resumed_config(args: argparse.Namespace, overrides: dict[str, Any]) -> RunConfig:
+    """The saved config with the given flags applied; a flag that would change a fixed setting is refused."""
+    from fashiongan.run.folder import load_run_config
+
     config = load_run_config(args.out)
+    if args.preset and args.preset != config.preset:
+        raise UserError(f"--resume: the run was trained with --preset {config.preset}, not {args.preset}; "
+                        "drop --preset or start a new run")
+    for key, value in overrides.items():
+        section, _, name = key.partition(".")
+        saved = getattr(getattr(config, section), name)
+        if declaration(key)[0].metadata["fixed"] and saved != value and key != "model.num_classes":
+            raise UserError(f"--resume: {flag_name(key)} was {saved!r} in this run and cannot change to {value!r}; "
+                            "drop the flag or start a new run")
     apply_overrides(config, overrides)
     validate(config)
     return config
+
+
+def has_saved_config(run_dir: str) -> bool:
+    return (Path(run_dir) / "config.json").is_file()
 
 
 def default_run_dir(preset: str) -> Path:
@@ -110,9 +90,14 @@ def default_run_dir(preset: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.help_config:
+        print(config_help())
+        return 0
     if args.resume and not args.out:
         raise UserError("--resume needs --out RUN_DIR (the run to continue)")
-    config = resolve_config(args)
+    overrides = given_overrides(args)
+    resuming = args.resume and has_saved_config(args.out)
+    config = resumed_config(args, overrides) if resuming else new_config(args, overrides)
     if args.dry_run:
         print(json.dumps(config.to_dict(), indent=2))
         return 0
@@ -128,10 +113,12 @@ def run(args: argparse.Namespace) -> int:
 def print_summary(result: Any) -> None:
     run_dir = result.run_dir
     if result.interrupted:
-        print(f"Interrupted after {result.epochs_done} full epochs; saved {run_dir}/checkpoints/last")
-        print(f"Continue with: fashiongan train --resume --out {run_dir}")
+        print(f"Stopped ({result.stop_reason}) after {result.epochs_done} full epochs; "
+              f"saved {run_dir}/checkpoints/last")
+        print("Continue with the same command and --resume")
         return
-    print(f"Trained {result.epochs_done} epochs. Run folder: {run_dir}")
+    why = "time budget spent" if result.stop_reason == "budget" else "epochs done"
+    print(f"Trained {result.epochs_done} epochs ({why}). Run folder: {run_dir}")
     if result.records:
         last = result.records[-1]
         print(f"  last epoch: D loss {last['d_loss']:.3f}, G loss {last['g_loss']:.3f}, "

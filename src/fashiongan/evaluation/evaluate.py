@@ -321,7 +321,7 @@ def evaluate_run(
     (default RUN_DIR/eval/). Returns the result dict.
     """
     from fashiongan.generate import generate, load_run_config
-    from fashiongan.training.device import resolve_device
+    from fashiongan.run.device import resolve_device
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
@@ -369,7 +369,7 @@ def evaluate_npz(
     ``data_dir``) or an image folder, read at the npz images' size and channel count. Files are
     written only where ``json_path`` / ``report_dir`` are given.
     """
-    from fashiongan.training.device import resolve_device
+    from fashiongan.run.device import resolve_device
 
     check_outputs(json_path, report_dir)
     images, labels = load_samples(path)

@@ -9,14 +9,13 @@ is written atomically.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from fashiongan.io import atomic_write_bytes, atomic_write_text
+from fashiongan.io import atomic_write_text
 from fashiongan.text import printable
 
 if TYPE_CHECKING:
@@ -92,21 +91,15 @@ def format_table(result: dict[str, Any]) -> str:
 
 
 def _save_figure(fig: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
+    from fashiongan.viz.figure import save_figure
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_figure(fig, path, dpi=100, bbox_inches="tight")
 
 
 def _figure(width: float, height: float, **kwargs: Any) -> tuple[Any, Any]:
-    import matplotlib
+    from fashiongan.viz.figure import new_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(width, height), **kwargs)
+    return new_figure(width, height, **kwargs)
 
 
 def _show(ax: Any, image: torch.Tensor) -> None:

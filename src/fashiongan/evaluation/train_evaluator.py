@@ -25,7 +25,7 @@ from fashiongan.errors import UserError
 from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
 from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.models.layers import scale_to_unit
-from fashiongan.training.device import resolve_device
+from fashiongan.run.device import resolve_device
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""train(config, run_dir): epochs, logging, sample grids, checkpoints, resume, evaluation."""
+"""train(config, run_dir): epochs or a time budget, logging, grids, checkpoints, exact resume, clean stops."""
 
 from __future__ import annotations
 
@@ -16,22 +16,24 @@ from fashiongan.data.batches import epoch_order, gather_batch, place_images
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, read_jsonl, write_json
-from fashiongan.models.build import build_models
 from fashiongan.models.layers import scale_to_unit
-from fashiongan.training.checkpoint import TrainingProgress, resolve_checkpoint, save_checkpoint
-from fashiongan.training.device import resolve_device
+from fashiongan.run.checkpoint import TrainingProgress, resolve_checkpoint, save_checkpoint
+from fashiongan.run.device import resolve_device, set_threads
+from fashiongan.training.ema import ema_beta, has_batchnorm, recompute_batchnorm
 from fashiongan.training.run_state import (
     fixed_grid_inputs,
     load_training_data,
-    make_optimizers,
     prepare_run_dir,
     restore_from_checkpoint,
-    set_epoch_lr,
     training_state,
 )
-from fashiongan.training.step import GANState, train_step
+from fashiongan.training.schedule import lr_factor
+from fashiongan.training.state import GANState, build_state
+from fashiongan.training.step import train_step
+from fashiongan.training.stopping import Budget, StopSignals
 from fashiongan.training.tracking import (
     EpochMeter,
+    GridHealth,
     InTrainingEvaluator,
     Tensorboard,
     finish_run_outputs,
@@ -48,6 +50,32 @@ class TrainResult:
     interrupted: bool = False
     records: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    stop_reason: str = "epochs"  # "epochs", "budget", or the signal's name (SIGINT, SIGTERM)
+
+
+@dataclass
+class Session:
+    """What the loop's helpers share for one call of ``train``."""
+
+    config: RunConfig
+    run_dir: Path
+    state: GANState
+    progress: TrainingProgress
+    images: torch.Tensor
+    labels: torch.Tensor
+    shuffle_rng: torch.Generator
+    budget: Budget
+    signals: StopSignals
+    bar: tqdm
+    evaluator: InTrainingEvaluator | None
+    health: GridHealth | None
+    tensorboard: Tensorboard | None
+    on_step: Callable[[int], None] | None
+    steps_per_epoch: int
+
+    @property
+    def device(self) -> torch.device:
+        return self.state.recipe.device
 
 
 def train(
@@ -61,106 +89,166 @@ def train(
 ) -> TrainResult:
     """Train a GAN as ``config`` says, writing everything into ``run_dir``.
 
-    With ``resume``, continue the run in ``run_dir`` from its last checkpoint (``config.train.epochs``
-    is the total). Ctrl-C saves a checkpoint and returns with ``interrupted=True``. ``on_step(step)``
-    is called after every optimizer step (tests use it to interrupt at a chosen point). ``data``
-    replaces the dataset that ``config.data`` names (a notebook's own images, or tiny test data).
+    Training stops after ``config.train.epochs`` epochs (the total, across resumes) or when the time
+    budget ``config.train.seconds`` is spent, whichever comes first. With ``resume``, continue the run in
+    ``run_dir`` from its last checkpoint. SIGINT/SIGTERM (Ctrl-C) finish the current step, save, and return
+    with ``interrupted=True``. ``on_step(step)`` is called after every step; ``data`` replaces the dataset
+    that ``config.data`` names (a notebook's own images, or tiny test data).
     """
     run_dir = Path(run_dir)
     device = resolve_device(config.train.device)
+    if config.train.threads:
+        set_threads(config.train.threads)
     data = load_training_data(config, data)
     evaluator = InTrainingEvaluator.maybe(config, device)  # fail fast, before the run folder is made
-    prepare_run_dir(run_dir, config, resume)
-    tensorboard = Tensorboard.maybe(config, run_dir)
-    torch.manual_seed(config.train.seed)
-    generator, discriminator = build_models(config)
-    state = GANState(generator.to(device), discriminator.to(device), *make_optimizers(generator, discriminator, config))
+    resumable = prepare_run_dir(run_dir, resume)
+    state = build_state(config, device)
     shuffle_rng = torch.Generator().manual_seed(config.train.seed)
     progress = TrainingProgress(class_names=list(data.class_names))
-    if resume:
+    if resume and resumable:
         progress = restore_from_checkpoint(resolve_checkpoint(run_dir, "last"), state, shuffle_rng)
     write_json(run_dir / "config.json", config.to_dict())
-    if progress.epoch >= config.train.epochs:
-        log.warning("run already has %d of %d epochs; nothing to train", progress.epoch, config.train.epochs)
-        if tensorboard:
-            tensorboard.close()
-        records = read_jsonl(run_dir / "metrics.jsonl")
-        return TrainResult(run_dir, progress.epoch, records=records, outputs=finish_run_outputs(run_dir, records))
-
     images = place_images(data.images, device)
-    labels = data.labels.to(images.device)
-    fixed_seeds, fixed_labels, grid_columns = fixed_grid_inputs(config)
     steps_per_epoch = len(epoch_order(len(data), config.train.batch_size, torch.Generator()))
+    epochs = config.epochs_or_default()
+    bar = tqdm(total=epochs * steps_per_epoch if epochs else None, initial=progress.step, unit="step",
+               disable=not progress_bar, dynamic_ncols=True)
+    session = Session(config, run_dir, state, progress, images, data.labels.to(images.device), shuffle_rng,
+                      Budget(config.train.seconds, progress.elapsed_s), StopSignals(), bar, evaluator,
+                      GridHealth.maybe(config, device), Tensorboard.maybe(config, run_dir), on_step, steps_per_epoch)
     log.info("training on %d images (%d classes) on %s; run folder %s", len(data), data.num_classes, device, run_dir)
-    bar = tqdm(total=config.train.epochs * steps_per_epoch, initial=progress.step, disable=not progress_bar,
-               unit="step", dynamic_ncols=True)
     try:
-        for epoch in range(progress.epoch, config.train.epochs):
-            set_epoch_lr(state, config, epoch)
-            bar.set_description(f"epoch {epoch + 1}/{config.train.epochs}")
-            epoch_start_rng = shuffle_rng.get_state()
-            meter = EpochMeter(progress.partial_sums, progress.batch_in_epoch)
-            batches = epoch_order(len(data), config.train.batch_size, shuffle_rng)
-            try:
-                run_epoch(state, images, labels, batches, meter, progress, config, device, bar, on_step)
-            except KeyboardInterrupt:
-                progress.partial_sums, progress.batch_in_epoch = meter.sums_as_floats(), meter.batches
-                save_checkpoint(run_dir / "checkpoints" / "last", state.generator, state.discriminator,
-                                training_state(state, epoch_start_rng), progress)
-                bar.close()
-                log.warning("interrupted: checkpoint saved at epoch %d, batch %d; continue with --resume",
-                            epoch + 1, meter.batches)
-                return TrainResult(run_dir, progress.epoch, interrupted=True)
-            record = meter.record(epoch + 1, progress.step, state)
-            progress.epoch, progress.batch_in_epoch, progress.partial_sums = epoch + 1, 0, {}
-            if (epoch + 1) % config.train.sample_every == 0 or epoch + 1 == config.train.epochs:
-                save_epoch_grid(state.generator, fixed_seeds, fixed_labels, grid_columns, run_dir, epoch + 1, device)
-            is_best = evaluator.run(state.generator, epoch + 1, record, progress) if evaluator else False
-            save_checkpoint(run_dir / "checkpoints" / "last", state.generator, state.discriminator,
-                            training_state(state, shuffle_rng.get_state()), progress)
-            if is_best:
-                save_checkpoint(run_dir / "checkpoints" / "best", state.generator, state.discriminator,
-                                training_state(state, shuffle_rng.get_state()), progress)
-            append_jsonl(run_dir / "metrics.jsonl", record)
-            if tensorboard:
-                tensorboard.log(record)
-            bar.set_postfix_str(meter.summary(record))
+        with session.signals:
+            reason = run_epochs(session)
     finally:
         bar.close()
-        if tensorboard:
-            tensorboard.close()
+        if session.tensorboard:
+            session.tensorboard.close()
+    if reason in ("SIGINT", "SIGTERM"):
+        log.warning("stopped by %s: checkpoint saved at epoch %d, batch %d; continue with --resume", reason,
+                    progress.epoch + 1, progress.batch_in_epoch)
+        return TrainResult(run_dir, progress.epoch, interrupted=True, stop_reason=reason)
+    if reason == "done":
+        log.warning("run already has %d epochs and has spent its time budget; nothing to train", progress.epoch)
     records = read_jsonl(run_dir / "metrics.jsonl")
-    return TrainResult(run_dir, progress.epoch, records=records, outputs=finish_run_outputs(run_dir, records))
+    return TrainResult(run_dir, progress.epoch, records=records, outputs=finish_run_outputs(run_dir, records),
+                       stop_reason="epochs" if reason == "done" else reason)
 
 
-def run_epoch(
-    state: GANState,
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    batches: list[torch.Tensor],
-    meter: EpochMeter,
-    progress: TrainingProgress,
-    config: RunConfig,
-    device: torch.device,
-    bar: tqdm,
-    on_step: Callable[[int], None] | None,
-) -> None:
-    """Train on ``batches``, skipping the ones ``meter`` says were done before a resume."""
-    num_classes = config.model.num_classes if config.model.conditional else 0
-    for indices in batches[meter.batches :]:
-        real_uint8, real_labels = gather_batch(images, labels, indices, device)
-        real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
-        stats = train_step(state, real, real_labels if num_classes else None, config.model.z_dim, num_classes,
-                           config.train.loss)
-        meter.add(stats, real.shape[0])
-        progress.step += 1
-        bar.update(1)
-        if meter.batches % 20 == 0:
-            check_finite(meter, progress)
-            bar.set_postfix_str(meter.live_summary())
-        if on_step is not None:
-            on_step(progress.step)
-    check_finite(meter, progress)
+def finished(s: Session) -> str | None:
+    """Why training is over ("epochs" or "budget"), or None while it goes on."""
+    epochs = s.config.epochs_or_default()
+    if epochs is not None and s.progress.epoch >= epochs:
+        return "epochs"
+    return "budget" if s.budget.exhausted() else None
+
+
+def run_epochs(s: Session) -> str:
+    """Epochs until the limit, the budget or a stop signal; returns why it stopped ("done" if it never ran)."""
+    if finished(s):
+        return "done"
+    while True:
+        epoch_start_rng = s.shuffle_rng.get_state()
+        batches = epoch_order(s.images.shape[0], s.config.train.batch_size, s.shuffle_rng)
+        meter = EpochMeter(s.progress.partial_sums, s.progress.batch_in_epoch)
+        s.bar.set_description(f"epoch {s.progress.epoch + 1}")
+        stop = run_batches(s, batches, meter)
+        if stop in ("SIGINT", "SIGTERM"):
+            s.progress.partial_sums, s.progress.batch_in_epoch = meter.sums_as_floats(), meter.batches
+            save(s, "last", epoch_start_rng)
+            return stop
+        end_epoch(s, meter, partial=stop == "budget")
+        reason = finished(s)
+        if reason:
+            return reason
+
+
+def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> str | None:
+    """Train on ``batches`` past the ones done before a resume; returns "budget"/a signal name if cut short."""
+    config, state = s.config, s.state
+    labels_wanted = config.model.conditional
+    s.budget.start()
+    try:
+        for indices in batches[meter.batches:]:
+            set_step_lr(s)
+            real_uint8, real_labels = gather_batch(s.images, s.labels, indices, s.device)
+            real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
+            beta = ema_beta(real.shape[0], config.train.ema_kimg, progress_fraction(s), config.train.ema_rampup)
+            stats = train_step(state, real, real_labels if labels_wanted else None, beta)
+            meter.add(stats, real.shape[0])
+            s.progress.step += 1
+            s.progress.images_seen += real.shape[0]
+            s.bar.update(1)
+            if meter.batches % config.train.log_every == 0:
+                check_finite(meter, s.progress)
+                s.bar.set_postfix_str(meter.live_summary())
+            if s.on_step is not None:
+                s.on_step(s.progress.step)
+            if s.signals.requested:
+                return s.signals.requested
+            if s.budget.exhausted():
+                return "budget"
+    finally:
+        s.budget.pause()
+        s.progress.elapsed_s = s.budget.elapsed_s
+    check_finite(meter, s.progress)
+    return None
+
+
+def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
+    """Close an epoch (or the part of one the budget allowed): record, grid, evaluation, checkpoint."""
+    check_finite(meter, s.progress)
+    epoch = s.progress.epoch + 1
+    record = meter.record(epoch, s.progress.step, s.state) | {"elapsed_s": round(s.budget.elapsed_s, 2)}
+    if partial:
+        record["partial_epoch"] = True
+    s.progress.epoch, s.progress.batch_in_epoch, s.progress.partial_sums = epoch, 0, {}
+    last = finished(s) is not None
+    prepare_sampler(s)
+    if epoch % s.config.train.sample_every == 0 or last:
+        grid_seeds, grid_labels, columns = fixed_grid_inputs(s.config)
+        grid = save_epoch_grid(s.state.sampler(), grid_seeds, grid_labels, columns, s.run_dir, epoch, s.device)
+        if s.health is not None and grid_labels is not None:
+            s.health.check(grid, grid_labels, record)
+    is_best = s.evaluator.run(s.state.sampler(), epoch, record, s.progress, last) if s.evaluator else False
+    save(s, "last", s.shuffle_rng.get_state())
+    if is_best:
+        save(s, "best", s.shuffle_rng.get_state())
+    append_jsonl(s.run_dir / "metrics.jsonl", record)
+    if s.tensorboard:
+        s.tensorboard.log(record)
+    s.bar.set_postfix_str(meter.summary(record))
+
+
+def prepare_sampler(s: Session) -> None:
+    """Give the EMA generator BatchNorm statistics of its own before it draws or is saved."""
+    ema = s.state.generator_ema
+    if ema is not None and has_batchnorm(ema):
+        recompute_batchnorm(ema, s.state.recipe.num_classes, s.device)
+
+
+def save(s: Session, name: str, shuffle_rng_state: torch.Tensor) -> None:
+    save_checkpoint(s.run_dir / "checkpoints" / name, s.state.modules(), training_state(s.state, shuffle_rng_state),
+                    s.progress)
+
+
+def progress_fraction(s: Session) -> float:
+    """How far training is: by the time budget when there is one, else by steps of the epoch limit."""
+    if s.budget.limit_s is not None:
+        return s.budget.fraction()
+    epochs = s.config.epochs_or_default() or 1
+    return min(1.0, s.progress.step / max(1, epochs * s.steps_per_epoch))
+
+
+def set_step_lr(s: Session) -> None:
+    train = s.config.train
+    if train.lr_schedule == "constant":
+        return
+    factor = lr_factor(train.lr_schedule, progress_fraction(s), train.lr_decay_start, train.lr_decay_floor)
+    for group in s.state.opt_g.param_groups:
+        group["lr"] = train.lr_g * factor
+    for group in s.state.opt_d.param_groups:
+        group["lr"] = train.lr_d * factor
 
 
 def check_finite(meter: EpochMeter, progress: TrainingProgress) -> None:
@@ -169,4 +257,3 @@ def check_finite(meter: EpochMeter, progress: TrainingProgress) -> None:
             f"the loss became NaN or infinite at step {progress.step} (epoch {progress.epoch + 1}); "
             "training stopped and the last good checkpoint was kept; try a lower --lr"
         )
-

@@ -1,27 +1,27 @@
-"""Setting up a run: its data, folder, optimizers, learning rate and resumable state."""
+"""Setting up a run: its data, folder, resumable state and fixed-noise grid inputs."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from fashiongan.config import RunConfig
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
-from fashiongan.training.checkpoint import (
-    DISCRIMINATOR_FILE,
-    GENERATOR_FILE,
+from fashiongan.run.checkpoint import (
     TrainingProgress,
+    has_module,
+    load_module,
     load_progress,
     load_training_state,
-    load_weights,
-    restore_rng_state,
-    rng_state,
 )
-from fashiongan.training.step import GANState
+from fashiongan.training.state import GANState
+
+log = logging.getLogger(__name__)
+LEGACY_OPTIMIZER_KEYS = {"generator": "opt_g", "discriminator": "opt_d"}  # checkpoints of version 0.1
 
 
 def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> ImageDataset:
@@ -39,66 +39,77 @@ def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> I
     return data
 
 
-def prepare_run_dir(run_dir: Path, config: RunConfig, resume: bool) -> None:
-    """Create the run folder; refuse to train a new run over an existing one."""
-    has_run = (run_dir / "checkpoints").exists() or (run_dir / "metrics.jsonl").exists()
-    if resume and not has_run:
-        raise UserError(f"--resume needs a run folder with a checkpoint; {run_dir} has none")
-    if not resume and has_run:
+def has_checkpoint(run_dir: Path) -> bool:
+    checkpoints = run_dir / "checkpoints"
+    return any((checkpoints / name / "state.json").is_file() for name in ("last", ".last.old"))
+
+
+def prepare_run_dir(run_dir: Path, resume: bool) -> bool:
+    """Create the run folder; returns True when there is a checkpoint to resume from.
+
+    A folder with a checkpoint is never trained over without --resume. A folder whose run died before its
+    first checkpoint (metrics but no weights) starts again, with --resume or without, with a note.
+    """
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"--out {run_dir} is a file; name a folder for the run")
+    resumable = has_checkpoint(run_dir)
+    if not resume and resumable:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another --out")
-    (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+    if not resumable and ((run_dir / "metrics.jsonl").exists() or (run_dir / "checkpoints").exists()):
+        log.warning("%s holds a run that never saved a checkpoint; starting it again from scratch", run_dir)
+        stale = run_dir / "metrics.jsonl"
+        if stale.exists():
+            stale.replace(run_dir / "metrics.jsonl.stale")  # moved aside, never deleted
+    elif resume and not resumable:
+        log.warning("--resume: %s has no checkpoint yet; starting the run from scratch", run_dir)
+    try:
+        (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
+    return resumable
 
 
-def make_optimizers(
-    generator: nn.Module, discriminator: nn.Module, config: RunConfig
-) -> tuple[torch.optim.Adam, torch.optim.Adam]:
-    train = config.train
-    betas = (train.beta1, train.beta2)
-    return (
-        torch.optim.Adam(generator.parameters(), lr=train.lr_g, betas=betas),
-        torch.optim.Adam(discriminator.parameters(), lr=train.lr_d, betas=betas),
-    )
-
-
-def lr_factor(config: RunConfig, epoch: int) -> float:
-    """Linear decay from 1 at the first epoch to ``lr_decay_floor`` at the last; 1 without decay."""
-    train = config.train
-    if train.lr_decay == "none" or train.epochs <= 1:
-        return 1.0
-    return 1.0 - (1.0 - train.lr_decay_floor) * min(epoch, train.epochs - 1) / (train.epochs - 1)
-
-
-def set_epoch_lr(state: GANState, config: RunConfig, epoch: int) -> None:
-    factor = lr_factor(config, epoch)
-    for group in state.opt_g.param_groups:
-        group["lr"] = config.train.lr_g * factor
-    for group in state.opt_d.param_groups:
-        group["lr"] = config.train.lr_d * factor
+def rng_state() -> dict[str, Any]:
+    """The global RNG states (weight init aside, nothing else draws from them; kept for exactness)."""
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
 
 
 def training_state(state: GANState, shuffle_rng_state: torch.Tensor) -> dict[str, Any]:
     """What a checkpoint needs beyond the weights to resume exactly."""
     return {
-        "opt_g": state.opt_g.state_dict(),
-        "opt_d": state.opt_d.state_dict(),
+        "optimizers": {name: opt.state_dict() for name, opt in state.optimizers().items()},
         "rng": rng_state(),
+        "noise_rng": state.noise.get_state(),
         "shuffle_rng": shuffle_rng_state,
     }
 
 
 def restore_from_checkpoint(folder: Path, state: GANState, shuffle_rng: torch.Generator) -> TrainingProgress:
-    """Load weights, optimizer and RNG states from a checkpoint folder; return its progress."""
-    load_weights(state.generator, folder / GENERATOR_FILE)
-    load_weights(state.discriminator, folder / DISCRIMINATOR_FILE)
-    saved = load_training_state(folder)
+    """Load every named module, optimizer and RNG state from a checkpoint folder; return its progress."""
+    progress = load_progress(folder)
+    for name, module in state.modules().items():
+        if name == "generator_ema" and not has_module(folder, name):
+            load_module(module, folder, "generator", progress)  # EMA switched on at resume: start from G
+            continue
+        load_module(module, folder, name, progress)
+    saved = load_training_state(folder, progress)
     try:
-        state.opt_g.load_state_dict(saved["opt_g"])
-        state.opt_d.load_state_dict(saved["opt_d"])
-        restore_rng_state(saved["rng"])
+        optimizers = saved.get("optimizers") or {k: saved[v] for k, v in LEGACY_OPTIMIZER_KEYS.items()}
+        for name, optimizer in state.optimizers().items():
+            optimizer.load_state_dict(optimizers[name])
+        torch.set_rng_state(saved["rng"]["torch"])
+        if "cuda" in saved["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(saved["rng"]["cuda"])
+        if "noise_rng" in saved:
+            state.noise.set_state(saved["noise_rng"])
         shuffle_rng.set_state(saved["shuffle_rng"])
-    except (KeyError, ValueError, RuntimeError) as exc:
+    except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
         raise UserError(f"checkpoint {folder} cannot be resumed ({type(exc).__name__}: {exc})") from None
-    return load_progress(folder)
+    state.step = progress.step
+    return progress
 
 
 def fixed_grid_inputs(config: RunConfig) -> tuple[list[int], torch.Tensor | None, int]:

@@ -1,68 +1,123 @@
-"""One GAN training step: a discriminator update, then a generator update.
+"""One GAN training step: a discriminator update, then a generator update, as a function of the state.
 
-A plain function of its inputs, so it can be tested alone and later compiled or wrapped for DDP.
-The order is the classic DCGAN one: D on real, D on detached fakes, then G through D.
+The order is the classic DCGAN one (D on real, D on detached fakes, then G through D). Everything the
+config chose arrives through ``state.recipe``; statistics come back as detached tensors so the loop
+decides when to pay for a host sync.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from fashiongan.training.losses import LOSSES, discriminator_accuracy
+from fashiongan.run.device import autocast
+from fashiongan.training.ema import update_ema
+from fashiongan.training.losses import discriminator_accuracy
+from fashiongan.training.state import GANState, Recipe
+
+Tensor = torch.Tensor
 
 
-@dataclass
-class GANState:
-    """The networks and optimizers a step updates."""
-
-    generator: nn.Module
-    discriminator: nn.Module
-    opt_g: torch.optim.Optimizer
-    opt_d: torch.optim.Optimizer
-
-
-def sample_noise(
-    n: int, z_dim: int, num_classes: int, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor | None]:
+def draw_noise(recipe: Recipe, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
     """Noise (n, z_dim) and, for a conditional model, uniformly drawn class labels (n,)."""
-    z = torch.randn(n, z_dim, device=device)
-    labels = torch.randint(0, num_classes, (n,), device=device) if num_classes > 0 else None
+    z = torch.randn(n, recipe.z_dim, device=recipe.device, generator=rng)
+    labels = None
+    if recipe.num_classes > 0:
+        labels = torch.randint(0, recipe.num_classes, (n,), device=recipe.device, generator=rng)
     return z, labels
 
 
-def train_step(
-    state: GANState,
-    real: torch.Tensor,
-    real_labels: torch.Tensor | None,
-    z_dim: int,
-    num_classes: int,
-    loss: str = "bce",
-) -> dict[str, torch.Tensor]:
+def split_output(output: Tensor) -> tuple[Tensor, Tensor | None]:
+    """A discriminator's (N,) logits, or (N, 1 + K) logits with class logits → (logits, class logits)."""
+    if output.ndim == 2:
+        return output[:, 0].float(), output[:, 1:].float()
+    return output.float(), None
+
+
+def critic(state: GANState, images: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
+    """D on (augmented) images, under the recipe's precision."""
+    recipe = state.recipe
+    if recipe.augment is not None:
+        images = recipe.augment(images, state.noise)
+    with autocast(recipe.device, recipe.autocast_dtype):
+        return split_output(state.discriminator(images, labels))
+
+
+def class_loss(class_logits: Tensor | None, labels: Tensor | None, weight: float) -> Tensor | None:
+    if class_logits is None or labels is None or weight == 0:
+        return None
+    return weight * F.cross_entropy(class_logits, labels)
+
+
+def discriminator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fake: Tensor,
+                       fake_labels: Tensor | None) -> dict[str, Tensor]:
+    recipe = state.recipe
+    real_logits, real_classes = critic(state, real, real_labels)
+    fake_logits, _ = critic(state, fake, fake_labels)
+    loss = recipe.loss.discriminator(real_logits, fake_logits)
+    stats = {"d_loss": loss.detach()}
+    aux = class_loss(real_classes, real_labels, recipe.aux_weight)
+    if aux is not None:
+        loss = loss + aux
+        stats["d_class_loss"] = aux.detach()
+    if recipe.penalties and state.step % recipe.penalty_every == 0:
+        for penalty in recipe.penalties:
+            value = penalty.fn(state.discriminator, real, real_labels, fake, fake_labels)
+            loss = loss + penalty.weight * recipe.penalty_every * value
+            stats[f"penalty_{penalty.name}"] = value.detach()
+    state.opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    state.opt_d.step()
+    acc_real, acc_fake = discriminator_accuracy(real_logits.detach(), fake_logits.detach())
+    stats |= {"d_acc_real": acc_real, "d_acc_fake": acc_fake, "d_real_sign": real_logits.detach().sign().mean()}
+    return stats
+
+
+def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fake: Tensor,
+                   fake_labels: Tensor | None) -> dict[str, Tensor]:
+    recipe = state.recipe
+    set_requires_grad(state.discriminator, False)  # G's backward need not fill D's gradients
+    try:
+        fake_logits, fake_classes = critic(state, fake, fake_labels)
+        real_logits = None
+        if recipe.loss.generator_needs_real:
+            real_logits, _ = critic(state, real, real_labels)
+        loss = recipe.loss.generator(fake_logits, real_logits)
+        stats = {"g_loss": loss.detach()}
+        aux = class_loss(fake_classes, fake_labels, recipe.aux_weight)
+        if aux is not None:
+            loss = loss + aux
+            stats["g_class_loss"] = aux.detach()
+        state.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        state.opt_g.step()
+    finally:
+        set_requires_grad(state.discriminator, True)
+    return stats
+
+
+def train_step(state: GANState, real: Tensor, real_labels: Tensor | None, ema_beta: float = 0.0) -> dict[str, Tensor]:
     """Update D once and G once on one batch of real images (float, [-1, 1], on the device).
 
-    ``num_classes`` is 0 for an unconditional model. Returns detached scalar tensors
-    (d_loss, g_loss, d_acc_real, d_acc_fake); the caller decides when to sync them to floats.
+    ``real_labels`` is None for an unconditional model. ``ema_beta`` is the EMA decay for this step (the
+    loop computes it from the schedule). Returns detached scalar tensors: d_loss, g_loss, d_acc_real,
+    d_acc_fake, d_real_sign, and the penalty and class-loss terms that ran.
     """
-    d_loss_fn, g_loss_fn = LOSSES[loss]
-    generator, discriminator = state.generator, state.discriminator
-    batch = real.shape[0]
-    z, fake_labels = sample_noise(batch, z_dim, num_classes, real.device)
-    fake = generator(z, fake_labels)  # (B, C, H, W)
+    recipe = state.recipe
+    if recipe.channels_last:
+        real = real.contiguous(memory_format=torch.channels_last)
+    z, fake_labels = draw_noise(recipe, real.shape[0], state.noise)
+    with autocast(recipe.device, recipe.autocast_dtype):
+        fake = state.generator(z, fake_labels)  # (B, C, H, W)
+    stats = discriminator_step(state, real, real_labels, fake.detach(), fake_labels)
+    stats |= generator_step(state, real, real_labels, fake, fake_labels)
+    if state.generator_ema is not None:
+        update_ema(state.generator_ema, state.generator, ema_beta)
+    state.step += 1
+    return stats
 
-    state.opt_d.zero_grad(set_to_none=True)
-    real_logits = discriminator(real, real_labels)  # (B,)
-    fake_logits = discriminator(fake.detach(), fake_labels)  # (B,)
-    d_loss = d_loss_fn(real_logits, fake_logits)
-    d_loss.backward()
-    state.opt_d.step()
 
-    state.opt_g.zero_grad(set_to_none=True)
-    g_loss = g_loss_fn(discriminator(fake, fake_labels))
-    g_loss.backward()
-    state.opt_g.step()
-
-    acc_real, acc_fake = discriminator_accuracy(real_logits.detach(), fake_logits.detach())
-    return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "d_acc_real": acc_real, "d_acc_fake": acc_fake}
+def set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)

@@ -14,28 +14,29 @@ from torch import nn
 from fashiongan.config import RunConfig
 from fashiongan.errors import UserError
 from fashiongan.generate import class_labels, sample
-from fashiongan.training.checkpoint import TrainingProgress
-from fashiongan.training.step import GANState
+from fashiongan.run.checkpoint import TrainingProgress
+from fashiongan.training.state import GANState
 from fashiongan.viz.animation import make_gif
 from fashiongan.viz.grids import save_grid
 from fashiongan.viz.plots import plot_training
 
 log = logging.getLogger(__name__)
-KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")
 
 
 class EpochMeter:
-    """Running sums of the step statistics (kept as tensors: no device sync per step)."""
+    """Running sums of the step statistics, kept as tensors on the device: no host sync per step."""
 
     def __init__(self, sums: dict[str, float] | None = None, batches: int = 0) -> None:
-        self.sums = {k: torch.tensor(float((sums or {}).get(k, 0.0)), dtype=torch.float64) for k in KEYS}
+        self.sums = {k: torch.tensor(float(v), dtype=torch.float64) for k, v in (sums or {}).items()}
         self.batches = batches
         self.images = 0
         self.start = time.perf_counter()
 
     def add(self, stats: dict[str, torch.Tensor], batch_size: int) -> None:
-        for key in KEYS:
-            self.sums[key] = self.sums[key].to(stats[key].device) + stats[key].double()
+        for key, value in stats.items():
+            total = self.sums.get(key)
+            value = value.detach().double()
+            self.sums[key] = value if total is None else total.to(value.device) + value
         self.batches += 1
         self.images += batch_size
 
@@ -43,6 +44,7 @@ class EpochMeter:
         return {k: float(v) for k, v in self.sums.items()}
 
     def means(self) -> dict[str, float]:
+        """Mean per step; penalty terms run every K steps, so theirs is a mean over the steps that ran them."""
         return {k: v / max(1, self.batches) for k, v in self.sums_as_floats().items()}
 
     def finite(self) -> bool:
@@ -53,6 +55,8 @@ class EpochMeter:
 
     def live_summary(self) -> str:
         m = self.means()
+        if "d_loss" not in m:
+            return ""
         return (f"D {m['d_loss']:.3f} G {m['g_loss']:.3f} acc r/f {m['d_acc_real']:.2f}/{m['d_acc_fake']:.2f} "
                 f"{self.images_per_second():.0f} img/s")
 
@@ -60,6 +64,7 @@ class EpochMeter:
         return {
             "epoch": epoch,
             "step": step,
+            "batches": self.batches,
             **{k: round(v, 6) for k, v in self.means().items()},
             "lr_g": state.opt_g.param_groups[0]["lr"],
             "lr_d": state.opt_d.param_groups[0]["lr"],
@@ -82,10 +87,12 @@ def save_epoch_grid(
     run_dir: Path,
     epoch: int,
     device: torch.device,
-) -> Path:
+) -> torch.Tensor:
+    """Draw the fixed-noise grid, save it as samples/epoch_NNNN.png, and return the uint8 images."""
     images = sample(generator, seeds, labels, device)
     scale = max(1, 2 * 28 // images.shape[-1])  # small images are enlarged for viewing
-    return save_grid(images, run_dir / "samples" / f"epoch_{epoch:04d}.png", nrow=columns, scale=scale)
+    save_grid(images, run_dir / "samples" / f"epoch_{epoch:04d}.png", nrow=columns, scale=scale)
+    return images
 
 
 def finish_run_outputs(run_dir: Path, records: list[dict[str, Any]]) -> list[Path]:
@@ -112,12 +119,13 @@ class InTrainingEvaluator:
     def maybe(cls, config: RunConfig, device: torch.device) -> InTrainingEvaluator | None:
         return cls(config, device) if config.train.eval_every > 0 else None
 
-    def run(self, generator: nn.Module, epoch: int, record: dict[str, Any], progress: TrainingProgress) -> bool:
+    def run(self, generator: nn.Module, epoch: int, record: dict[str, Any], progress: TrainingProgress,
+            last: bool = False) -> bool:
         """Add the numbers to ``record``; True when this epoch's FID is the best so far."""
         from fashiongan.evaluation.evaluate import quick_evaluate
 
         train = self.config.train
-        if epoch % train.eval_every != 0 and epoch != train.epochs:
+        if epoch % train.eval_every != 0 and not last:
             return False
         n = train.eval_n
         labels = class_labels(n, self.config.model.num_classes, None) if self.config.model.conditional else None
@@ -129,6 +137,56 @@ class InTrainingEvaluator:
             progress.best_fid = float(fid)
             return True
         return False
+
+
+class GridHealth:
+    """Health signals in every epoch record, with a warning when they look wrong.
+
+    - ``d_real_sign``: E[sign D(real)], the overfitting heuristic of ADA (Karras et al. 2020, sec. 3): above
+      0.6 the discriminator is sure of every real image, which usually means it memorises them.
+    - ``grid_class_accuracy`` and ``grid_class_histogram``: the evaluator's predictions on the fixed-noise
+      grid (one row per class); samples that collapse onto few classes show up here first.
+    """
+
+    OVERFIT_SIGN = 0.6
+
+    def __init__(self, config: RunConfig, device: torch.device) -> None:
+        from fashiongan.evaluation.features import load_evaluator
+
+        self.net, info = load_evaluator(config.train.evaluator, device=device)
+        self.device, self.num_classes = device, config.model.num_classes
+        if info.num_classes != self.num_classes or info.channels != config.data.channels:
+            raise UserError("the evaluator does not fit this data (classes or channels differ)")
+
+    @classmethod
+    def maybe(cls, config: RunConfig, device: torch.device) -> GridHealth | None:
+        """Only where an evaluator fits: Fashion-MNIST (shipped) or a folder run with --evaluator."""
+        if not config.model.conditional or (config.data.source != "fmnist" and not config.train.evaluator):
+            return None
+        try:
+            return cls(config, device)
+        except UserError as exc:
+            log.warning("no grid health checks: %s", exc)
+            return None
+
+    def check(self, images: torch.Tensor, labels: torch.Tensor, record: dict[str, Any]) -> None:
+        from fashiongan.evaluation.classes import class_accuracy, predicted_classes, predicted_histogram
+        from fashiongan.evaluation.features import compute_features
+
+        _, probs = compute_features(self.net, images, device=self.device)
+        predicted = predicted_classes(probs)
+        histogram = predicted_histogram(predicted, self.num_classes)
+        record["grid_class_accuracy"] = round(class_accuracy(labels.numpy(), predicted), 4)
+        record["grid_class_histogram"] = histogram.tolist()
+        used = int((histogram > 0).sum())
+        if record["epoch"] >= 2 and used < max(2, self.num_classes // 2):
+            log.warning("epoch %d: the grid's samples fall into only %d of %d classes (mode collapse?)",
+                        record["epoch"], used, self.num_classes)
+        sign = record.get("d_real_sign")
+        if sign is not None and sign > self.OVERFIT_SIGN and record["epoch"] >= 2:
+            log.warning("epoch %d: D is sure of almost every real image (E[sign D(real)] = %.2f > %.1f): it may be "
+                        "overfitting; try --augment translation,cutout or more data", record["epoch"], sign,
+                        self.OVERFIT_SIGN)
 
 
 class Tensorboard:

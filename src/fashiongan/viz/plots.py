@@ -1,4 +1,4 @@
-"""Training curves from metrics.jsonl records, drawn with matplotlib (Agg: no screen needed)."""
+"""Training curves from metrics.jsonl records, drawn with matplotlib's Agg renderer (no screen needed)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from fashiongan.io import atomic_path  # noqa: E402
+from fashiongan.viz.figure import new_figure, save_figure
 
 
 def _series(records: Sequence[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
@@ -32,7 +27,7 @@ def plot_curves(
     lines = {label: xy for label, xy in lines.items() if xy[0]}
     if not lines:
         return None
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig, ax = new_figure(7, 4, dpi=110)
     for label, (x, y) in lines.items():
         ax.plot(x, y, marker="o" if len(x) < 30 else None, markersize=3, label=label)
     ax.set(title=title, xlabel="epoch", ylabel=ylabel)
@@ -41,11 +36,7 @@ def plot_curves(
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_training(records: Sequence[dict[str, Any]], run_dir: str | Path) -> list[Path]:

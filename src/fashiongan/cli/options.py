@@ -1,0 +1,111 @@
+"""CLI flags generated from the config declarations, and ``--set section.key=value`` for every option.
+
+Nothing here names an option: the flags, their types, choices, ranges and help all come from
+``fashiongan.config``. Adding an option there adds it here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import typing
+from dataclasses import MISSING
+from typing import Any
+
+from fashiongan.config import declaration, declarations
+from fashiongan.errors import UserError
+
+TRUE, FALSE, NONE = ("true", "yes", "1", "on"), ("false", "no", "0", "off"), ("none", "null")
+
+
+def dest(key: str) -> str:
+    return "config__" + key.replace(".", "__")
+
+
+def base_type(hint: Any) -> type:
+    return next(t for t in (typing.get_args(hint) or (hint,)) if t is not type(None))
+
+
+def parse_value(key: str, text: str, hint: Any) -> Any:
+    """A string from the command line → the option's type ('none' for optional options)."""
+    allowed = typing.get_args(hint) or (hint,)
+    if text.strip().lower() in NONE and type(None) in allowed:
+        return None
+    kind = base_type(hint)
+    try:
+        if kind is bool:
+            if text.strip().lower() in TRUE + FALSE:
+                return text.strip().lower() in TRUE
+            raise ValueError
+        return kind(text)
+    except ValueError:
+        raise UserError(f"{key} expects {kind.__name__}; got {text!r}") from None
+
+
+def _describe(f: Any) -> str:
+    meta, parts = f.metadata, [f.metadata["help"]]
+    default = f.default if f.default is not MISSING else None
+    if meta["low"] is not None or meta["high"] is not None:
+        low = "" if meta["low"] is None else f"{meta['low']:g}"
+        high = "" if meta["high"] is None else f"{meta['high']:g}"
+        parts.append(f"range {low}..{high}")
+    parts.append(f"default: {default}")
+    return "; ".join(parts).replace("%", "%%")
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per declared option that names a ``flag``, plus ``--set`` and ``--help-config``."""
+    group = parser.add_argument_group("config options (each also settable with --set section.key=VALUE)")
+    for key, f, hint in declarations():
+        flag = f.metadata["flag"]
+        if not flag:
+            continue
+        kind = base_type(hint)
+        if kind is bool:
+            group.add_argument(f"--{flag}", dest=dest(key), action=argparse.BooleanOptionalAction, default=None,
+                               help=_describe(f))
+            continue
+        choices = f.metadata["choices"]
+        group.add_argument(f"--{flag}", dest=dest(key), default=None, metavar=kind.__name__.upper() if not choices
+                           else None, choices=choices, type=_flag_type(key, hint), help=_describe(f))
+    group.add_argument("--set", dest="set_options", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="set any config option, e.g. --set train.r1_gamma=0.1 (see --help-config)")
+    group.add_argument("--help-config", action="store_true", help="list every config option and exit")
+
+
+def _flag_type(key: str, hint: Any):
+    def parse(text: str) -> Any:
+        try:
+            return parse_value(key, text, hint)
+        except UserError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = base_type(hint).__name__
+    return parse
+
+
+def given_config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the user set, by flag or ``--set``, as {"section.key": value} (unset flags are left out)."""
+    overrides = {key: getattr(args, dest(key)) for key, f, _ in declarations()
+                 if f.metadata["flag"] and getattr(args, dest(key), None) is not None}
+    for item in args.set_options:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise UserError(f"--set expects SECTION.KEY=VALUE; got {item!r}")
+        _, hint = declaration(key.strip())
+        overrides[key.strip()] = parse_value(key.strip(), text.strip(), hint)
+    return overrides
+
+
+def config_help() -> str:
+    lines = []
+    for key, f, _ in declarations():
+        flag = f" (--{f.metadata['flag']})" if f.metadata["flag"] else ""
+        choices = f" [{'|'.join(map(str, f.metadata['choices']))}]" if f.metadata["choices"] else ""
+        lines.append(f"{key}{flag}{choices}: {_describe(f)}".replace("%%", "%"))
+    return "\n".join(lines)
+
+
+def flag_name(key: str) -> str:
+    """How the user sets ``key``: its flag, or --set."""
+    f, _ = declaration(key)
+    return f"--{f.metadata['flag']}" if f.metadata["flag"] else f"--set {key}"

@@ -1,0 +1,60 @@
+"""Open a run folder: its config, its class names and a ready-to-sample generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from fashiongan.config import RunConfig
+from fashiongan.errors import UserError
+from fashiongan.io import read_json
+from fashiongan.models.build import build_generator
+from fashiongan.run.checkpoint import has_module, load_module, load_progress, resolve_checkpoint
+from fashiongan.run.device import resolve_device
+
+SAMPLING_MODULES = ("generator_ema", "generator")  # the EMA copy samples better where a run has one
+
+
+def load_run_config(run_dir: str | Path) -> RunConfig:
+    """A run's config.json, validated against this version's option declarations."""
+    path = Path(run_dir) / "config.json"
+    if not Path(run_dir).is_dir():
+        raise UserError(f"run folder not found: {run_dir}")
+    try:
+        return RunConfig.from_dict(read_json(path, "run config"))
+    except UserError as exc:
+        message = str(exc)
+        if str(path) in message:
+            raise
+        raise UserError(f"{path}: {message}") from None
+
+
+def sampling_module(folder: Path) -> str:
+    """Which named module of a checkpoint to sample from."""
+    for name in SAMPLING_MODULES:
+        if has_module(folder, name):
+            return name
+    raise UserError(f"checkpoint {folder} holds no generator weights")
+
+
+def load_generator(
+    run_dir: str | Path, checkpoint: str = "last", device: str | torch.device = "cpu", module: str | None = None
+) -> tuple[nn.Module, RunConfig, list[str]]:
+    """Rebuild a run's generator (its EMA copy when there is one) from config.json and a checkpoint.
+
+    Returns (generator in eval mode on ``device``, config, class names).
+    """
+    run_dir = Path(run_dir)
+    config = load_run_config(run_dir)
+    folder = resolve_checkpoint(run_dir, checkpoint)
+    progress = load_progress(folder)
+    if config.model.conditional and not progress.class_names:
+        raise UserError(f"checkpoint state {folder}/state.json lists no class names for a conditional model")
+    if progress.class_names:
+        config.model.num_classes = len(progress.class_names)
+    generator = build_generator(config)
+    load_module(generator, folder, module or sampling_module(folder), progress)
+    device = device if isinstance(device, torch.device) else resolve_device(device)
+    return generator.to(device).eval(), config, progress.class_names

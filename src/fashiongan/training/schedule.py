@@ -1,0 +1,18 @@
+"""Learning-rate schedules as a function of the fraction of training done (steps, or the time budget)."""
+
+from __future__ import annotations
+
+import math
+
+
+def lr_factor(schedule: str, fraction: float, decay_start: float = 0.0, floor: float = 0.1) -> float:
+    """1 until ``decay_start``, then down to ``floor`` at the end: linearly, or along half a cosine."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if schedule == "constant" or fraction <= decay_start:
+        return 1.0
+    t = (fraction - decay_start) / max(1e-12, 1.0 - decay_start)  # 0 → 1 over the decay
+    if schedule == "linear":
+        return 1.0 - (1.0 - floor) * t
+    if schedule == "cosine":
+        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
+    raise ValueError(f"unknown lr schedule {schedule!r}")
