@@ -147,3 +147,54 @@ def messy_image_folder(tmp_path: Path) -> MessyFolder:
         "tops/cut.jpg": "corrupt or truncated",
     }
     return MessyFolder(root=root, good={"shoes": 5, "tops": 8}, bad=bad, bomb="shoes/bomb.png")
+
+
+@pytest.fixture
+def read_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Path]]:
+    """``read_only(folder)``: create ``folder`` and make it unwritable; returns it.
+
+    chmod 0o555 is enough for a normal user; root ignores permission bits, so there the one function
+    that creates files for fashiongan's writes (``io.make_temp``) also refuses inside the folder.
+    """
+    import errno
+
+    from fashiongan import io
+
+    folders: list[Path] = []
+    real_make_temp = io.make_temp
+
+    def make_temp(folder: Path, name: str) -> Path:
+        if any(Path(folder).resolve().is_relative_to(f.resolve()) for f in folders):
+            raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+        return real_make_temp(folder, name)
+
+    def make(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o555)
+        folders.append(folder)
+        if os.geteuid() == 0:
+            monkeypatch.setattr(io, "make_temp", make_temp)
+        return folder
+
+    yield make
+    for folder in folders:
+        folder.chmod(0o755)
+
+
+@pytest.fixture
+def linked_folder(tiny_image_folder: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """tiny_image_folder plus every kind of awkward link, and an outside "home" folder it points into."""
+    root, home = tiny_image_folder, tmp_path / "home"
+    home.mkdir()
+    (home / "taxes.txt").write_text("private")
+    Image.new("RGB", (6, 6)).save(home / "holiday.png")
+    (root / "bags" / "home").symlink_to(home)  # a folder link leaving ROOT
+    (root / "bags" / "holiday.png").symlink_to(home / "holiday.png")  # a file link leaving ROOT
+    (root / "everything").symlink_to("/")  # a class folder linked to the file system's root
+    (root / "twin").symlink_to(root / "shoes")  # a class linked to another class
+    (root / "dresses" / "up").symlink_to(root)  # a folder link back up to ROOT
+    (root / "dresses" / "same.png").symlink_to(root / "bags" / "0.png")  # the same image twice
+    (root / "shoes" / "gone.png").symlink_to(tmp_path / "nowhere.png")  # dangling
+    (root / "shoes" / "loop_a").symlink_to(root / "shoes" / "loop_b")  # a loop
+    (root / "shoes" / "loop_b").symlink_to(root / "shoes" / "loop_a")
+    return root, home

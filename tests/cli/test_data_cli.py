@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from PIL import Image
 
 from fashiongan.cli import build_parser
 from fashiongan.data.checks import check_folder
@@ -81,3 +82,31 @@ def test_quarantine_inside_folder_is_refused(tiny_image_folder):
     with pytest.raises(UserError, match="would be read as a class"):
         run_in_process("data", "check", tiny_image_folder, "--quarantine", tiny_image_folder / "bad")
     assert (tiny_image_folder / "bags" / "x.png").exists()
+
+
+def test_check_lists_links_and_leaves_outside_files_alone(linked_folder, tmp_path):
+    root, home = linked_folder
+    (home / "empty.png").write_bytes(b"")
+    before = sorted((p.name, p.read_bytes()) for p in home.iterdir())
+    result = fashiongan("data", "check", root, "--quarantine", tmp_path / "q")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    out = result.stdout
+    assert "links left out (9; never read, never moved):\n" in out
+    assert "  everything: link to /, outside the folder: not followed\n" in out
+    assert "  twin: class folder linked to shoes: not followed, so its images are not counted twice\n" in out
+    assert out.splitlines()[-1] == "links are left where they are: point them inside DIR or copy the files in, " \
+        "if they should count"
+    assert "12 good images in 3 classes, 0 bad files, 9 links left out" in out
+    assert sorted((p.name, p.read_bytes()) for p in home.iterdir()) == before
+    assert not (tmp_path / "q").exists()
+
+
+def test_names_with_control_characters_stay_on_one_line(tiny_image_folder, capsys):
+    (tiny_image_folder / "bags" / "evil\nname\x1b[31m.txt").write_text("x")
+    (tiny_image_folder / "new\nclass").mkdir()
+    Image.new("RGB", (4, 4)).save(tiny_image_folder / "new\nclass" / "a.png")
+    assert run_in_process("data", "check", tiny_image_folder) == 1
+    out = capsys.readouterr().out
+    assert "  bags/evil\\nname\\x1b[31m.txt: unsupported extension '.txt'\n" in out
+    assert "\nnew\\nclass       1\n" in out
+    assert "\x1b" not in out

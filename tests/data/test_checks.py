@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from fashiongan.data.checks import check_folder, quarantine
+from fashiongan.data.checks import BadFile, CheckReport, check_folder, quarantine
 from fashiongan.errors import UserError
 
 
@@ -99,3 +100,84 @@ def test_quarantine_inside_root_refused_unless_hidden(messy_image_folder):
         quarantine(report, root, root / "bad")
     moves = quarantine(report, root, root / ".quarantine")
     assert len(moves) == 5 and check_folder(root).ok
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_quarantine_never_moves_files_outside_the_folder(linked_folder, tmp_path):
+    """The data-loss bug: bad files reached through a link to a home folder were moved into QDIR."""
+    root, home = linked_folder
+    (home / "empty.png").write_bytes(b"")  # bad, but not ours
+    (root / "bags" / "broken.png").write_bytes(b"")  # bad and ours
+    before = _tree(home)
+    report = check_folder(root)
+    assert [bad.path.relative_to(root).as_posix() for bad in report.bad] == ["bags/broken.png"]
+    assert len(report.skipped) == 9 and report.counts == {"bags": 4, "dresses": 4, "shoes": 4}
+    moves = quarantine(report, root, tmp_path / "q")
+    assert [src for src, _ in moves] == [root / "bags" / "broken.png"]
+    assert _tree(home) == before
+
+
+def test_quarantine_refuses_a_path_whose_real_path_is_outside(linked_folder, tmp_path, fashiongan_caplog):
+    root, home = linked_folder
+    sneaky = root / "bags" / "home" / "taxes.txt"  # a report built by other means: quarantine checks again
+    report = CheckReport(root=root, bad=[BadFile(sneaky, "unsupported extension '.txt'")])
+    assert quarantine(report, root, tmp_path / "q") == []
+    assert (home / "taxes.txt").read_text() == "private" and not (tmp_path / "q").exists()
+    assert "its real path is outside" in fashiongan_caplog.text
+
+
+def test_a_bad_link_is_moved_as_a_link(tiny_image_folder, tmp_path):
+    target = tiny_image_folder / ".store" / "notes.txt"
+    target.parent.mkdir()
+    target.write_text("keep me")
+    (tiny_image_folder / "bags" / "notes.txt").symlink_to(target)
+    moves = quarantine(check_folder(tiny_image_folder), tiny_image_folder, tmp_path / "q")
+    assert [dst.relative_to(tmp_path / "q").as_posix() for _, dst in moves] == ["bags/notes.txt"]
+    assert (tmp_path / "q" / "bags" / "notes.txt").is_symlink() and target.read_text() == "keep me"
+
+
+def test_quarantine_into_a_file_is_refused_before_moving(messy_image_folder, tmp_path):
+    (tmp_path / "q").write_text("mine")
+    report = check_folder(messy_image_folder.root)
+    with pytest.raises(UserError, match="--quarantine .*q is a file, not a folder"):
+        quarantine(report, messy_image_folder.root, tmp_path / "q")
+    assert all(bad.path.exists() for bad in report.bad)
+
+
+def test_a_failed_move_says_how_many_were_moved(messy_image_folder, tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    real_move, calls = shutil.move, []
+
+    def move_until_full(src, dst):
+        calls.append(src)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_move(src, dst)
+
+    monkeypatch.setattr(shutil, "move", move_until_full)
+    report = check_folder(messy_image_folder.root)
+    with pytest.raises(UserError, match=r"the disk is full .*; moved 2 of 5 bad files before that$"):
+        quarantine(report, messy_image_folder.root, tmp_path / "q")
+    assert len([p for p in (tmp_path / "q").rglob("*") if p.is_file()]) == 2
+    assert sum(bad.path.exists() for bad in report.bad) == 3
+
+
+def test_a_partial_copy_across_file_systems_is_removed(messy_image_folder, tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    def copy_half_then_fail(src, dst):  # what shutil.move does across file systems when the disk fills up
+        Path(dst).write_bytes(Path(src).read_bytes()[:3])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "move", copy_half_then_fail)
+    report = check_folder(messy_image_folder.root)
+    with pytest.raises(UserError, match="moved 0 of 5 bad files before that"):
+        quarantine(report, messy_image_folder.root, tmp_path / "q")
+    assert all(bad.path.exists() for bad in report.bad)
+    assert not [p for p in (tmp_path / "q").rglob("*") if p.is_file()]

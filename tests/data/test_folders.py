@@ -10,7 +10,8 @@ import torch
 from PIL import Image
 
 from fashiongan.data import folders
-from fashiongan.data.folders import image_to_tensor, load_image_folder, read_image, scan_folder
+from fashiongan.data.folders import image_to_tensor, load_image_folder, read_image
+from fashiongan.data.scan import scan_folder
 from fashiongan.errors import UserError
 
 # --- scanning ----------------------------------------------------------------------------------------

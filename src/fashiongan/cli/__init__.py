@@ -13,6 +13,7 @@ import sys
 from fashiongan import __version__
 from fashiongan.cli import classify, data, evaluate, evaluator, generate, study, train
 from fashiongan.errors import UserError
+from fashiongan.text import printable
 
 COMMANDS = (train, generate, data, evaluate, evaluator, classify, study)
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"fashiongan: error: {exc}", file=sys.stderr)
+        print(f"fashiongan: error: {printable(exc)}", file=sys.stderr)  # one line, whatever names it holds
         return 2
     except KeyboardInterrupt:
         print("fashiongan: interrupted", file=sys.stderr)

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import argparse
 
+MAX_SEED = 2**63 - 1  # torch generators take signed 64-bit seeds; larger ones overflow
+MAX_SEEDS = 1_000_000  # explicit --seeds lists are held in memory; --n streams any count
 
-def int_at_least(minimum: int):
+
+def short(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters for an error message (a 5000-digit number stays readable)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def int_at_least(minimum: int, maximum: int = MAX_SEED):
+    """An argparse type: an integer in [minimum, maximum] (every int flag is bounded: C code overflows)."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected an integer, got {short(text)!r}") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {short(text)}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {short(text)}")
         return value
 
     parse.__name__ = f"int>={minimum}"
@@ -24,7 +36,7 @@ def float_in(low: float, high: float):
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected a number, got {short(text)!r}") from None
         if not low < value < high:
             raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
         return value
@@ -33,21 +45,28 @@ def float_in(low: float, high: float):
     return parse
 
 
+def _seed_range(part: str) -> range:
+    if "-" in part.strip()[1:]:
+        start, end = part.split("-", 1)
+        lo, hi = int(start), int(end)
+        if hi < lo:
+            raise ValueError
+        return range(lo, hi + 1)
+    return range(int(part), int(part) + 1)
+
+
 def seeds(text: str) -> list[int]:
-    """Parse '3', '0-63' or '1,5,9-11' into a list of non-negative seeds."""
-    result: list[int] = []
+    """Parse '3', '0-63' or '1,5,9-11' into a list of seeds in [0, 2**63 - 1], at most MAX_SEEDS of them."""
     try:
-        for part in text.split(","):
-            if "-" in part.strip()[1:]:
-                start, end = part.split("-", 1)
-                lo, hi = int(start), int(end)
-                if hi < lo:
-                    raise ValueError
-                result.extend(range(lo, hi + 1))
-            else:
-                result.append(int(part))
+        ranges = [_seed_range(part) for part in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seeds must look like 3, 0-63 or 1,5,9-11; got {text!r}") from None
-    if any(s < 0 for s in result):
-        raise argparse.ArgumentTypeError(f"seeds must be non-negative; got {text!r}")
-    return result
+        raise argparse.ArgumentTypeError(f"seeds must look like 3, 0-63 or 1,5,9-11; got {short(text)!r}") from None
+    if any(r.start < 0 for r in ranges):
+        raise argparse.ArgumentTypeError(f"seeds must be non-negative; got {short(text)!r}")
+    if any(r.stop - 1 > MAX_SEED for r in ranges):
+        raise argparse.ArgumentTypeError(f"seeds must be at most 2**63 - 1 = {MAX_SEED}")
+    if sum(len(r) for r in ranges) > MAX_SEEDS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SEEDS:,} seeds in a list; for more images use --seed S --n N"
+        )
+    return [seed for r in ranges for seed in r]

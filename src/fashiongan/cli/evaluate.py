@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from fashiongan.cli.common import int_at_least
+from fashiongan.cli.common import MAX_SEED, int_at_least
 from fashiongan.errors import UserError
+from fashiongan.text import printable
+
+MAX_N = 100_000
 
 DESCRIPTION = (
     "Measure generated images with the shipped Fashion-MNIST evaluator: FID, KID, precision/recall, "
@@ -35,11 +39,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--data-dir", metavar="DIR", help="with --samples --data fmnist: where the Fashion-MNIST files are"
     )
     p.add_argument(
-        "--n", type=int_at_least(10), metavar="N", help="images to generate from RUN_DIR (default 10000)"
+        "--n",
+        type=int_at_least(10, MAX_N),
+        metavar="N",
+        help=f"images to generate from RUN_DIR (default 10000, at most {MAX_N:,}: all are held in memory)",
     )
     p.add_argument(
         "--seed",
-        type=int_at_least(0),
+        type=int_at_least(0, MAX_SEED),
         default=0,
         metavar="S",
         help="image i uses seed S+i; also seeds the floor sample and KID subsets (default 0)",
@@ -48,6 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)"
     )
     p.add_argument("--json", metavar="FILE", help="where to write the numbers (default RUN_DIR/eval.json)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --json FILE")
     p.add_argument(
         "--report", metavar="DIR", help="where to write report.md and its PNGs (default RUN_DIR/eval)"
     )
@@ -66,6 +74,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> None:
+    from fashiongan.evaluation.evaluate import DEFAULT_N
+
     if (args.run_dir is None) == (args.samples is None):
         raise UserError("give exactly one of RUN_DIR or --samples FILE.npz")
     if args.samples is not None and (args.n is not None or args.checkpoint != "last"):
@@ -74,6 +84,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError("--cas needs RUN_DIR (a conditional GAN run); it does not apply to --samples")
     if args.run_dir is not None and (args.data != "fmnist" or args.data_dir is not None):
         raise UserError("--data and --data-dir apply to --samples; a run evaluates against its own data")
+    if args.json is not None and Path(args.json).exists() and not Path(args.json).is_dir() and not args.force:
+        raise UserError(f"--json {printable(args.json)} already exists; pass --force to overwrite it")
+    n = args.n if args.n is not None else DEFAULT_N
+    if args.run_dir is not None and args.seed + n - 1 > MAX_SEED:
+        raise UserError(f"--seed {args.seed} with --n {n} goes past the largest seed, 2**63 - 1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(result))
     for path in result["outputs"].values():
         if path:
-            print(f"Wrote {path}")
+            print(f"Wrote {printable(path)}")
     if args.cas:  # Classification Accuracy Score (Ravuri & Vinyals 2019)
         from fashiongan.evaluation.cas import classification_accuracy_score, format_cas
 

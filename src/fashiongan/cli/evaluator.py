@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from pathlib import Path
 
 from fashiongan.cli.common import int_at_least
 from fashiongan.config import IMAGE_SIZES, DataConfig, RunConfig, validate
+from fashiongan.errors import UserError
 from fashiongan.evaluation.train_evaluator import DEFAULT_EPOCHS
+from fashiongan.text import printable
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                        help="where to train (default: auto = CUDA if available)")
     train.add_argument("--out", required=True, metavar="PATH",
                        help="weights file to write, ending in .safetensors; PATH's .json is written beside it")
+    train.add_argument("--force", action="store_true", help="overwrite an existing --out and its .json")
     # fmt: on
 
     # fmt: off
@@ -68,9 +72,24 @@ def _command_line(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Before training: --out must be a new .safetensors path (or --force) in a writable folder."""
+    from fashiongan.evaluation.features import json_path_for
+    from fashiongan.io import check_writable_file
+
+    out = Path(args.out)
+    if out.suffix != ".safetensors":
+        raise UserError(f"--out must end in .safetensors (the .json goes beside it); got {printable(out)}")
+    for path in (out, json_path_for(out)):
+        check_writable_file(path, "--out")
+        if path.exists() and not args.force:
+            raise UserError(f"{printable(path)} already exists; pass --force to overwrite it")
+
+
 def run_train(args: argparse.Namespace) -> int:
     from fashiongan.evaluation.train_evaluator import train_evaluator
 
+    _check_out(args)
     info = train_evaluator(
         _data_config(args), args.out, epochs=args.epochs, seed=args.seed, device=args.device,
         command=_command_line(args),

@@ -1,17 +1,31 @@
-"""`fashiongan generate`: images from a trained run to a PNG grid, an .npz, or a folder of PNGs."""
+"""`fashiongan generate`: images from a trained run to a PNG grid, an .npz, or a folder of PNGs.
+
+Outputs are checked before any work (an existing file without --force, a folder where a file is
+needed, an unwritable folder), and images are drawn and written in chunks, so memory stays bounded
+however large --n is. A PNG grid is capped at MAX_GRID images.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
-import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from fashiongan.cli.common import int_at_least, seeds
+from fashiongan.cli.common import MAX_SEED, int_at_least, seeds
 from fashiongan.errors import UserError
+from fashiongan.io import check_writable_file, check_writable_folder
+from fashiongan.text import printable
+
+DEFAULT_N = 64
+MAX_GRID = 10_000  # a 100 x 100 grid; beyond that a PNG is unviewable and costs GBs of memory
+CHUNK = 1_000  # images drawn and written at a time
+INTERPOLATION_STEPS = 10
+
+LabelOf = Callable[[int], int] | None  # the class of image i; None for an unconditional model
+Chunk = tuple[torch.Tensor, torch.Tensor | None]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -19,11 +33,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Draw images from RUN_DIR. --out FILE.png writes one grid, FILE.npz the "
                               "arrays (images uint8, labels int64), and a folder one PNG per image.")
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `fashiongan train`")
-    p.add_argument("--n", type=int_at_least(1), default=64, metavar="N", help="number of images (default 64)")
+    p.add_argument("--n", type=int_at_least(1), metavar="N",
+                   help=f"number of images (default {DEFAULT_N}); with --interpolate, the number of walks (default 8)")
     p.add_argument("--class", dest="class_", metavar="NAME_OR_INDEX", help="only this class (conditional models)")
-    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="image i uses seed S+i (default 0)")
-    p.add_argument("--seeds", type=seeds, metavar="LIST", help="explicit seeds, e.g. 0-63 or 1,5,9 (overrides --n)")
-    p.add_argument("--interpolate", action="store_true", help="a grid of walks between noise vectors")
+    p.add_argument("--seed", type=int_at_least(0, MAX_SEED), default=0, metavar="S",
+                   help="image i uses seed S+i (default 0)")
+    p.add_argument("--seeds", type=seeds, metavar="LIST", help="explicit seeds, e.g. 0-63 or 1,5,9 (instead of --n)")
+    p.add_argument("--interpolate", action="store_true",
+                   help=f"a grid of --n walks of {INTERPOLATION_STEPS} steps between noise vectors (seeds S, S+1, ...)")
     p.add_argument("--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     p.add_argument("--nrow", type=int_at_least(1), metavar="K", help="images per grid row")
@@ -37,42 +54,122 @@ def output_kind(out: Path) -> str:
     if suffix in (".png", ".npz"):
         return suffix[1:]
     if suffix and not out.is_dir():
-        raise UserError(f"--out must end in .png or .npz, or name a folder; got {out}")
+        raise UserError(f"--out must end in .png or .npz, or name a folder; got {printable(out)}")
     return "folder"
 
 
 def check_overwrite(path: Path, force: bool) -> None:
     if path.exists() and not force:
-        raise UserError(f"{path} already exists; pass --force to overwrite it")
+        raise UserError(f"{printable(path)} already exists; pass --force to overwrite it")
 
 
-def run(args: argparse.Namespace) -> int:
-    from fashiongan.generate import generate, interpolation_grid
-    from fashiongan.viz.grids import save_grid
-
-    out = Path(args.out)
-    kind = output_kind(out)
+def check_request(args: argparse.Namespace, kind: str) -> int:
+    """Refuse flag combinations that would be ignored or too large; returns the number of images."""
     if args.interpolate:
         if kind != "png":
             raise UserError("--interpolate draws a grid: --out must end in .png")
-        check_overwrite(out, args.force)
-        images, steps = interpolation_grid(args.run_dir, class_index=args.class_, seed=args.seed,
-                                           checkpoint=args.checkpoint, device=args.device)
-        save_grid(images, out, nrow=steps, scale=grid_scale(images))
-        print(f"Wrote an interpolation grid ({images.shape[0] // steps} walks of {steps}) to {out}")
-        return 0
-    samples = generate(args.run_dir, n=args.n, class_index=args.class_, seed=args.seed,
-                       checkpoint=args.checkpoint, device=args.device, seeds=args.seeds)
-    if kind == "png":
-        check_overwrite(out, args.force)
-        images, nrow = grid_layout(samples.images, samples.labels, len(samples.class_names), args.nrow)
-        save_grid(images, out, nrow=nrow, scale=grid_scale(images))
-    elif kind == "npz":
-        check_overwrite(out, args.force)
-        save_npz(out, samples.images, samples.labels)
+        if args.seeds is not None or args.nrow is not None:
+            raise UserError("--interpolate walks between seeds S, S+1, ... (set S with --seed) in rows of "
+                            f"{INTERPOLATION_STEPS}: drop --seeds and --nrow")
+        walks = args.n if args.n is not None else 8
+        n, last_seed = walks * INTERPOLATION_STEPS, args.seed + 2 * walks - 1
     else:
-        write_folder(out, samples.images, samples.labels, samples.class_names, args.force)
-    print(f"Wrote {samples.images.shape[0]} images to {out}")
+        if args.seeds is not None and args.n is not None:
+            raise UserError("give --n (images from seeds S, S+1, ...) or --seeds LIST, not both")
+        n = len(args.seeds) if args.seeds is not None else (args.n or DEFAULT_N)
+        last_seed = max(args.seeds) if args.seeds is not None else args.seed + n - 1
+    if last_seed > MAX_SEED:
+        raise UserError(f"--seed {args.seed} with {n} images goes past the largest seed, 2**63 - 1")
+    if kind == "png" and n > MAX_GRID:
+        raise UserError(f"a PNG grid of {n:,} images is too large (at most {MAX_GRID:,}); "
+                        "write them to an .npz file or a folder instead (--out FILE.npz or --out DIR)")
+    return n
+
+
+def check_output(out: Path, kind: str, force: bool) -> None:
+    """Fail now, before loading the model, if ``out`` cannot be written."""
+    if kind == "folder":
+        check_writable_folder(out, "--out")
+    else:
+        check_writable_file(out, "--out")
+        check_overwrite(out, force)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.out.strip():
+        raise UserError("--out is empty; give FILE.png, FILE.npz or a folder")
+    out = Path(args.out)
+    kind = output_kind(out)
+    n = check_request(args, kind)
+    check_output(out, kind, args.force)
+    if args.interpolate:
+        return write_interpolation(args, out, walks=n // INTERPOLATION_STEPS)
+    from fashiongan.generate import load_generator
+
+    generator, config, class_names = load_generator(args.run_dir, args.checkpoint, args.device)
+    label_of = class_chooser(config.model.conditional, class_names, args.class_)
+    seed_list: Sequence[int] = args.seeds if args.seeds is not None else range(args.seed, args.seed + n)
+    chunks = draw_chunks(generator, seed_list, label_of)
+    if kind == "png":
+        write_grid(out, list(chunks), len(class_names), args.nrow)
+    elif kind == "npz":
+        from fashiongan.sample_files import write_npz
+
+        write_npz(out, chunks, n, (generator.channels, generator.image_size, generator.image_size))
+    else:
+        from fashiongan.sample_files import PngNames, check_folder_free, write_png_folder
+
+        names = PngNames(n, label_of, class_names)
+        if not args.force:
+            check_folder_free(out, names)
+        write_png_folder(out, chunks, names)
+    print(f"Wrote {n} images to {printable(out)}")
+    return 0
+
+
+def class_chooser(conditional: bool, class_names: list[str], class_: str | None) -> LabelOf:
+    """The label of image i (a fixed class, or the classes cycling), or None for an unconditional model."""
+    from fashiongan.generate import resolve_class
+
+    if not conditional:
+        if class_ is not None:
+            raise UserError("this run's model is unconditional: it cannot be asked for a class (drop --class)")
+        return None
+    if class_ is not None:
+        index = resolve_class(class_, class_names)
+        return lambda i: index
+    return lambda i: i % len(class_names)
+
+
+def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of: LabelOf) -> Iterator[Chunk]:
+    """(images, labels) for CHUNK seeds at a time, through the one sampling path."""
+    from fashiongan.generate import sample
+
+    device = next(generator.parameters()).device
+    for start in range(0, len(seed_list), CHUNK):
+        positions = range(start, min(start + CHUNK, len(seed_list)))
+        labels = None if label_of is None else torch.tensor([label_of(i) for i in positions], dtype=torch.int64)
+        yield sample(generator, seed_list[positions.start : positions.stop], labels, device), labels
+
+
+def write_grid(out: Path, chunks: list[Chunk], num_classes: int, nrow: int | None) -> None:
+    """All images in one PNG (check_request capped their number at MAX_GRID)."""
+    from fashiongan.viz.grids import save_grid
+
+    images = torch.cat([images for images, _ in chunks])
+    labels = None if chunks[0][1] is None else torch.cat([labels for _, labels in chunks])
+    images, nrow = grid_layout(images, labels, num_classes, nrow)
+    save_grid(images, out, nrow=nrow, scale=grid_scale(images))
+
+
+def write_interpolation(args: argparse.Namespace, out: Path, walks: int) -> int:
+    from fashiongan.generate import interpolation_grid
+    from fashiongan.viz.grids import save_grid
+
+    images, steps = interpolation_grid(args.run_dir, rows=walks, steps=INTERPOLATION_STEPS, class_index=args.class_,
+                                       seed=args.seed, checkpoint=args.checkpoint, device=args.device)
+    save_grid(images, out, nrow=steps, scale=grid_scale(images))
+    print(f"Wrote an interpolation grid ({images.shape[0] // steps} walks of {steps}) to {printable(out)}")
     return 0
 
 
@@ -88,36 +185,3 @@ def grid_layout(images: torch.Tensor, labels: torch.Tensor | None, num_classes: 
         order = torch.argsort(labels, stable=True)
         return images[order], math.ceil(images.shape[0] / labels.unique().numel())
     return images, math.ceil(math.sqrt(images.shape[0]))
-
-
-def save_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None) -> None:
-    """images uint8 (N, H, W) for gray or (N, H, W, 3) for RGB; labels int64 (N,) when conditional."""
-    from fashiongan.io import atomic_path
-
-    array = images.numpy()
-    array = array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
-    arrays = {"images": np.ascontiguousarray(array)}
-    if labels is not None:
-        arrays["labels"] = labels.numpy().astype(np.int64)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez_compressed(f, **arrays)
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "class"
-
-
-def write_folder(
-    out: Path, images: torch.Tensor, labels: torch.Tensor | None, class_names: list[str], force: bool
-) -> None:
-    """One PNG per image, named <class>_<index>.png (image_<index>.png for an unconditional model)."""
-    from fashiongan.viz.grids import save_grid
-
-    out.mkdir(parents=True, exist_ok=True)
-    names = [f"{slug(class_names[int(labels[i])])}_{i:05d}.png" if labels is not None else f"image_{i:05d}.png"
-             for i in range(images.shape[0])]
-    if not force:
-        for name in names:
-            check_overwrite(out / name, force)
-    for i, name in enumerate(names):
-        save_grid(images[i : i + 1], out / name, nrow=1, padding=0)

@@ -15,6 +15,7 @@ from fashiongan.cli.common import float_in
 from fashiongan.cli.options import add_config_flags, config_help, flag_name, given_config_overrides
 from fashiongan.config import PRESETS, RunConfig, apply_overrides, declaration, make_config, validate
 from fashiongan.errors import UserError
+from fashiongan.io import check_writable_folder
 
 DEFAULT_PRESET = "fmnist-best"
 
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from fashiongan.training.loop import train
 
     run_dir = Path(args.out) if args.out else default_run_dir(config.preset)
+    check_writable_folder(run_dir, "--out")  # now, not after the data is loaded
     result = train(config, run_dir, resume=args.resume, progress_bar=not args.no_progress)
     print_summary(result)
     return 130 if result.interrupted else 0

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from tqdm import tqdm
 
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.scan import FolderScan, describe_skipped, scan
 from fashiongan.errors import UserError
 from fashiongan.io import load_tensors, save_tensors, write_json
 from fashiongan.paths import user_cache_dir
@@ -32,61 +33,6 @@ WHITE = 255
 
 class BadImageError(Exception):
     """A file that is not a usable image; the message is the reason, e.g. "zero bytes"."""
-
-
-# --- scanning ----------------------------------------------------------------------------------------
-
-
-def _visible(path: Path) -> bool:
-    return not path.name.startswith(".")
-
-
-def _files_under(folder: Path, seen: set[Path] | None = None) -> list[Path]:
-    """Every visible regular file below ``folder`` (hidden files and folders skipped), sorted.
-
-    Folder symlinks are followed once; ``seen`` stops a link that points back up from looping forever.
-    """
-    seen = set() if seen is None else seen
-    seen.add(folder.resolve())
-    found = []
-    for path in sorted(folder.iterdir()):
-        if not _visible(path):
-            continue
-        if path.is_dir():
-            if path.resolve() not in seen:
-                found.extend(_files_under(path, seen))
-        elif path.is_file():
-            found.append(path)
-    return found
-
-
-def _check_root(root: Path) -> None:
-    if not root.is_dir():
-        raise UserError(f"image folder not found: {root} (expected ROOT/<class>/<images>)")
-
-
-def scan_folder(root: str | Path) -> list[tuple[Path, str]]:
-    """All files of ``ROOT/<class>/...`` as (path, class name), sorted by class then path.
-
-    Files in deeper folders belong to their top-level class. A flat folder (files directly in ROOT and
-    no class subfolders) is one class named after ROOT. Hidden files and folders are ignored; files are
-    not opened here, so bad ones are included (``read_image`` sorts them out).
-    """
-    root = Path(root)
-    _check_root(root)
-    class_dirs = [p for p in sorted(root.iterdir()) if _visible(p) and p.is_dir()]
-    if not class_dirs:
-        return [(path, root.resolve().name) for path in _files_under(root)]
-    return [(path, class_dir.name) for class_dir in class_dirs for path in _files_under(class_dir)]
-
-
-def loose_files(root: str | Path) -> list[Path]:
-    """Files directly in ROOT when ROOT also has class subfolders: they belong to no class."""
-    root = Path(root)
-    entries = [p for p in sorted(root.iterdir()) if _visible(p)]
-    if not any(p.is_dir() for p in entries):
-        return []
-    return [p for p in entries if p.is_file()]
 
 
 # --- one file ----------------------------------------------------------------------------------------
@@ -257,14 +203,16 @@ def load_image_folder(
     """
     _check_options(image_size, channels, square)
     root = Path(root)
-    files = scan_folder(root)
+    scanned = scan(root)
+    files = scanned.files
     found = sorted({name for _, name in files})
     if class_names is None:
         class_names = found
     elif unknown := sorted(set(found) - set(class_names)):
         raise UserError(f"{root} has classes {unknown} that are not in {class_names}")
     if not files:
-        raise UserError(f"no image files in {root} (expected ROOT/<class>/<images>)")
+        links = f"; links left out: {describe_skipped(scanned.skipped, root)}" if scanned.skipped else ""
+        raise UserError(f"no image files in {root} (expected ROOT/<class>/<images>){links}")
     options = {"image_size": image_size, "channels": channels, "square": square, "class_names": class_names}
     cache = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "folders"
     dataset, skipped = _load_or_decode(root, files, options, cache / _cache_key(root, files, options))
@@ -274,9 +222,20 @@ def load_image_folder(
         )
     if not len(dataset):
         raise UserError(f"no readable images in {root}; run `fashiongan data check {root}` to see why")
-    if strays := loose_files(root):
-        log.warning("ignored %d files directly in %s: put them in a class folder", len(strays), root)
+    _warn_about(scanned)
     return dataset
+
+
+def _warn_about(scanned: FolderScan) -> None:
+    """One warning each for loose files and for links left out (outside ROOT, dangling, loops, twins)."""
+    root = scanned.root
+    if scanned.loose:
+        log.warning("ignored %d files directly in %s: put them in a class folder", len(scanned.loose), root)
+    if scanned.skipped:
+        log.warning(
+            "left out %d links in %s: %s; run `fashiongan data check %s` for the list",
+            len(scanned.skipped), root, describe_skipped(scanned.skipped, root), root,
+        )  # fmt: skip
 
 
 def _load_or_decode(

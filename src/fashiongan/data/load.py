@@ -7,7 +7,8 @@ from pathlib import Path
 from fashiongan.config import DataConfig
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.fashion_mnist import load_fashion_mnist
-from fashiongan.data.folders import load_image_folder, scan_folder
+from fashiongan.data.folders import load_image_folder
+from fashiongan.data.scan import scan_folder
 from fashiongan.errors import UserError
 
 SPLITS = ("train", "test")

@@ -31,7 +31,7 @@ from fashiongan.evaluation.prdc import DEFAULT_K
 from fashiongan.evaluation.report import format_table, write_report
 from fashiongan.evaluation.samples_npz import check_labels_range, load_samples
 from fashiongan.evaluation.stats import Reference, load_real, reference_features, reference_split
-from fashiongan.io import write_json
+from fashiongan.io import check_writable_file, check_writable_folder, write_json
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,14 @@ def _finish(
     return result
 
 
+def check_outputs(json_path: str | Path | None, report_dir: str | Path | None) -> None:
+    """Fail at once, not after minutes of features, when eval.json or the report cannot be written."""
+    if json_path is not None:
+        check_writable_file(json_path, "evaluation JSON")
+    if report_dir is not None:
+        check_writable_folder(report_dir, "report folder")
+
+
 def evaluate_run(
     run_dir: str | Path,
     n: int = DEFAULT_N,
@@ -317,6 +325,8 @@ def evaluate_run(
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
+    json_path, report_dir = json_path or run_dir / "eval.json", report_dir or run_dir / "eval"
+    check_outputs(json_path, report_dir)
     torch_device = resolve_device(device)
     evaluator = load_evaluator(evaluator_path or config.train.evaluator, device=torch_device)
     tick = time.perf_counter()
@@ -338,8 +348,7 @@ def evaluate_run(
         "seeds": f"{seed}-{seed + n - 1}",
     }
     protocol["seconds"]["generate"] = round(generate_seconds, 2)
-    json_path = json_path or run_dir / "eval.json"
-    return _finish(evaluation, json_path, report_dir or run_dir / "eval", inception, torch_device)
+    return _finish(evaluation, json_path, report_dir, inception, torch_device)
 
 
 def evaluate_npz(
@@ -362,6 +371,7 @@ def evaluate_npz(
     """
     from fashiongan.run.device import resolve_device
 
+    check_outputs(json_path, report_dir)
     images, labels = load_samples(path)
     if data == "fmnist":
         data_config = DataConfig(data_dir=data_dir)

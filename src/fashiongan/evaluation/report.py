@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from fashiongan.io import atomic_write_text
+from fashiongan.text import printable
 
 if TYPE_CHECKING:
     from fashiongan.evaluation.evaluate import Evaluation
@@ -67,7 +68,7 @@ def table_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def protocol_line(result: dict[str, Any]) -> str:
     p = result["protocol"]
     ref, floor = p["reference"], p.get("floor")
-    line = f"N={p['n']} generated vs {p['data']} {ref['split']} split ({ref['size']} images)"
+    line = f"N={p['n']} generated vs {printable(p['data'])} {ref['split']} split ({ref['size']} images)"
     if floor:
         line += f"; floor: {floor['n']} real {floor['split']} images"
         if floor["overlaps_reference"]:
