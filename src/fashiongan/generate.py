@@ -70,6 +70,10 @@ def load_generator(
     run_dir: str | Path, checkpoint: str = "last", device: str | torch.device = "cpu"
 ) -> tuple[nn.Module, RunConfig, list[str]]:
     """Rebuild a run's generator from config.json and a checkpoint's weights (safetensors)."""
+    from fashiongan.export.hub import is_model_folder, load_model_folder
+
+    if is_model_folder(run_dir):
+        return load_model_folder(run_dir, device)
     run_dir = Path(run_dir)
     folder = resolve_checkpoint(run_dir, checkpoint)
     config = load_run_config(run_dir)
