@@ -70,6 +70,9 @@ def test_generate_walk_and_download_in_chromium(server_url: str, tmp_path: Path)
             page.click("#generate")
             assert natural_size(page, "#grid") == (3 * 30 + 2, 2 * 30 + 2)  # 6 images, 3 columns, 2 px padding
             assert page.text_content("#seed-used") == "5"
+            rendering = page.eval_on_selector("#grid", "img => getComputedStyle(img).imageRendering")
+            assert rendering == "pixelated"  # the page's own stylesheet applied (allowed by its CSP)
+            assert page.eval_on_selector("#grid", "img => img.getBoundingClientRect().width") == 3 * 92
 
             page.fill("#steps", "4")
             page.click("#walk")  # from the grid's seed (5) to the next (6)
@@ -84,7 +87,7 @@ def test_generate_walk_and_download_in_chromium(server_url: str, tmp_path: Path)
 
             page.fill("#n", "999")
             page.click("#generate")
-            page.wait_for_function("document.getElementById('error').textContent.length > 0", timeout=10_000)
+            page.wait_for_selector("#error:not(:empty)", timeout=10_000)  # (the page's CSP forbids eval)
             assert "n must be an integer from 1 to 256" in page.text_content("#error")
         finally:
             browser.close()

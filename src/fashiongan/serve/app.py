@@ -29,7 +29,7 @@ from fashiongan.serve import params
 from fashiongan.viz.grids import make_grid, to_pil
 
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'",
     "X-Content-Type-Options": "nosniff",
 }
 
