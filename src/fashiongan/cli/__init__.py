@@ -11,11 +11,11 @@ import logging
 import sys
 
 from fashiongan import __version__
-from fashiongan.cli import classify, data, evaluate, evaluator, generate, study, train
+from fashiongan.cli import classify, data, evaluate, evaluator, export, generate, serve, study, train
 from fashiongan.errors import UserError
 from fashiongan.text import printable
 
-COMMANDS = (train, generate, data, evaluate, evaluator, classify, study)
+COMMANDS = (train, generate, data, evaluate, evaluator, classify, study, serve, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -178,13 +178,18 @@ def verify_file(folder: Path, file_name: str, progress: TrainingProgress) -> Non
 
 
 def load_module(module: nn.Module, folder: str | Path, name: str, progress: TrainingProgress | None = None) -> None:
-    """Load the named module's weights (checksum-verified) into ``module``, tolerating wrapper prefixes."""
+    """Load the named module's weights (checksum-verified) into ``module``."""
     folder = Path(folder)
     progress = progress or load_progress(folder)
     path = folder / weights_file(name)
     if not path.is_file():
         raise UserError(f"checkpoint {folder} has no weights for {name!r} (expected {path})")
     verify_file(folder, weights_file(name), progress)
+    load_weights(module, path)
+
+
+def load_weights(module: nn.Module, path: str | Path) -> None:
+    """Load a safetensors file into ``module``, tolerating wrapper prefixes; a mismatch names the first tensor."""
     tensors = {strip_wrappers(k): v for k, v in load_tensors(path, "checkpoint weights").items()}
     target = module._orig_mod if hasattr(module, "_orig_mod") else module
     target = target.module if isinstance(target, nn.parallel.DistributedDataParallel) else target

@@ -44,8 +44,13 @@ def load_generator(
 ) -> tuple[nn.Module, RunConfig, list[str]]:
     """Rebuild a run's generator (its EMA copy when there is one) from config.json and a checkpoint.
 
-    Returns (generator in eval mode on ``device``, config, class names).
+    A model folder made by ``fashiongan export --format hub`` is accepted too. Returns (generator in eval
+    mode on ``device``, config, class names).
     """
+    from fashiongan.export.hub import is_model_folder, load_model_folder
+
+    if is_model_folder(run_dir):
+        return load_model_folder(run_dir, device)
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
     folder = resolve_checkpoint(run_dir, checkpoint)

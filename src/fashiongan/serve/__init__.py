@@ -1,0 +1,1 @@
+"""`fashiongan serve`: a local web page and a small JSON/PNG API over one trained generator."""
