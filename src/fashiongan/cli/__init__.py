@@ -11,10 +11,10 @@ import logging
 import sys
 
 from fashiongan import __version__
-from fashiongan.cli import data, evaluate, evaluator, generate, train
+from fashiongan.cli import bench, data, evaluate, evaluator, generate, train
 from fashiongan.errors import UserError
 
-COMMANDS = (train, generate, data, evaluate, evaluator)
+COMMANDS = (train, generate, data, evaluate, evaluator, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
