@@ -39,8 +39,9 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 def format_table(result: dict[str, Any]) -> str:
     """A plain-text report: one column per precision, then the single figures."""
+    threads = f"{result['threads']} thread" + ("s" if result["threads"] != 1 else "")
     head = (f"fashiongan bench: preset {result['preset']}, {result['device']} ({result['device_name']}), "
-            f"{result['threads']} thread{'s' if result['threads'] != 1 else ''}, batch {result['batch_size']}, torch {result['torch_version']}")
+            f"{threads}, batch {result['batch_size']}, torch {result['torch_version']}")
     names = list(result["precisions"])
     rows = _rows(result)
     width = max(len(label) for label, _ in rows) + 2
