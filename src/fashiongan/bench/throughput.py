@@ -18,10 +18,10 @@ from fashiongan.training.tracking import EpochMeter
 
 
 def endless_batches(num_items: int, batch_size: int, seed: int, device: torch.device) -> Iterator[torch.Tensor]:
-    """Index batches epoch after epoch, drawn as the training loop draws them."""
+    """Index batches epoch after epoch, drawn as the training loop draws them, kept where the images are."""
     rng = torch.Generator().manual_seed(seed)
     while True:
-        yield from epoch_order(num_items, batch_size, rng)
+        yield from epoch_order(num_items, batch_size, rng, device)
 
 
 def training_step(state: GANState, config: RunConfig, data: ImageDataset) -> Callable[[], None]:
@@ -29,7 +29,7 @@ def training_step(state: GANState, config: RunConfig, data: ImageDataset) -> Cal
     device = state.recipe.device
     images = place_images(data.images, device)
     labels = data.labels.to(images.device)
-    batches = endless_batches(len(data), config.train.batch_size, config.train.seed, device)
+    batches = endless_batches(len(data), config.train.batch_size, config.train.seed, images.device)
     beta = ema_beta(config.train.batch_size, config.train.ema_kimg, 0.5, config.train.ema_rampup)
     meter = EpochMeter()
     conditional = config.model.conditional

@@ -12,6 +12,7 @@ import sys
 
 from fashiongan import __version__
 from fashiongan.cli import bench, data, evaluate, evaluator, generate, train
+from fashiongan.cli.openmp import limit_spinning
 from fashiongan.errors import UserError
 
 COMMANDS = (train, generate, data, evaluate, evaluator, bench)
@@ -41,6 +42,9 @@ def setup_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; called with ``argv`` (tests, scripts) it never re-executes the process."""
+    if argv is None:
+        limit_spinning(sys.argv[1:])
     args = build_parser().parse_args(argv)
     setup_logging()
     try:
