@@ -19,7 +19,7 @@ from fashiongan.bench.timing import measure
 from fashiongan.bench.tutorial import tutorial_step
 from fashiongan.bench.workload import bench_config, random_data
 from fashiongan.errors import UserError
-from fashiongan.run.device import autocast_dtype, cpu_has_native_bf16, resolve_device, set_threads
+from fashiongan.run.device import autocast_dtype, cpu_has_native_bf16, enable_fast_cuda, resolve_device, set_threads
 from fashiongan.training.state import GANState, build_state
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     default_threads = torch.get_num_threads()  # what a plain script gets: the tutorial loop runs with it
     device = resolve_device(options.device)
     threads = set_threads(options.threads)
-    configure_cuda(device)
+    enable_fast_cuda(device)
     preset_config = bench_config(options.preset, options.overrides, "auto", device, options.batch_size)
     result: dict[str, Any] = {
         "fashiongan_version": __version__,
@@ -98,14 +98,6 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     result["evaluation"] = measure_evaluation(options, states[precision], precision, device, preset_config)
     result["peak_rss_bytes"]["end"] = memory.peak_rss_bytes()
     return result
-
-
-def configure_cuda(device: torch.device) -> None:
-    """The CUDA settings training uses: TF32 matmuls and convolutions, cuDNN autotuning for fixed shapes."""
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
 
 
 def measure_precision(options: BenchOptions, precision: str, device: torch.device,
