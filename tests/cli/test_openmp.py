@@ -20,12 +20,14 @@ from fashiongan.cli import openmp
 ])
 def test_which_command_lines_get_a_short_spin(argv, environ, expected, monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sys, "platform", "linux")
     assert openmp.needs_short_spin(argv, environ) is expected
 
 
 def test_reexecutes_once_with_the_policy_set_when_torch_is_loaded(monkeypatch):
     calls = []
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sys, "platform", "linux")
     for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):  # set first, so monkeypatch removes them again afterwards
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
@@ -46,3 +48,12 @@ def test_main_with_explicit_argv_never_reexecutes(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["bench", "--help"])
     assert "GOMP_SPINCOUNT" not in os.environ
+
+
+def test_other_systems_and_single_cores_are_left_alone(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not openmp.needs_short_spin(["train"], {})
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not openmp.needs_short_spin(["train"], {})

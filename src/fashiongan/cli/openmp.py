@@ -23,9 +23,11 @@ SPIN_COUNT = "10000"
 
 
 def needs_short_spin(argv: list[str], environ: dict[str, str] | os._Environ) -> bool:
-    """True for a long command on a multi-core machine whose environment does not choose a wait policy."""
+    """True for a long command on a multi-core Linux machine whose environment does not choose a wait policy."""
     command = next((a for a in argv if not a.startswith("-")), None)
-    return command in LONG_COMMANDS and not any(k in environ for k in USER_SETTINGS) and (os.cpu_count() or 1) > 1
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:  # libgomp is the Linux wheels' OpenMP
+        return False
+    return command in LONG_COMMANDS and not any(k in environ for k in USER_SETTINGS)
 
 
 def limit_spinning(argv: list[str]) -> None:
