@@ -37,9 +37,11 @@ def noise_for_seeds(seeds: Sequence[int], z_dim: int, truncation: float = 1.0) -
     A truncation below 1 draws closer to the mode: cleaner, less varied images (Brock et al. 2019 truncate
     by resampling; scaling the noise is the simpler variant, used e.g. by Kingma & Dhariwal 2018 for Glow).
     """
-    rows = [torch.randn(z_dim, generator=torch.Generator().manual_seed(int(s))) for s in seeds]
-    z = torch.stack(rows) if rows else torch.empty(0, z_dim)
-    return z * truncation if truncation != 1.0 else z
+    z = torch.empty(len(seeds), z_dim)
+    rng = torch.Generator()  # one generator re-seeded per row: the same numbers as a fresh one per seed
+    for row, seed in zip(z, seeds, strict=True):
+        torch.randn(z_dim, generator=rng.manual_seed(int(seed)), out=row)
+    return z.mul_(truncation) if truncation != 1.0 else z
 
 
 def sample(
@@ -60,10 +62,10 @@ def sample(
     try:
         z_all = noise_for_seeds(seeds, generator.z_dim, truncation)
         chunks = []
-        for start in range(0, len(seeds), batch_size):
-            z = z_all[start : start + batch_size].to(device)
-            batch_labels = None if labels is None else labels[start : start + batch_size].to(device)
-            with torch.inference_mode(), autocast(device, dtype):
+        with torch.inference_mode(), autocast(device, dtype):
+            for start in range(0, len(seeds), batch_size):
+                z = z_all[start : start + batch_size].to(device, non_blocking=True)
+                batch_labels = None if labels is None else labels[start : start + batch_size].to(device)
                 chunks.append(to_uint8(generator(z, batch_labels).float()).cpu())
         if not chunks:
             return torch.empty(0, generator.channels, generator.image_size, generator.image_size, dtype=torch.uint8)

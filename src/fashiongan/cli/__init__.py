@@ -11,11 +11,12 @@ import logging
 import sys
 
 from fashiongan import __version__
-from fashiongan.cli import classify, data, evaluate, evaluator, export, generate, serve, study, train
+from fashiongan.cli import bench, classify, data, evaluate, evaluator, export, generate, serve, study, train
+from fashiongan.cli.openmp import limit_spinning
 from fashiongan.errors import UserError
 from fashiongan.text import printable
 
-COMMANDS = (train, generate, data, evaluate, evaluator, classify, study, serve, export)
+COMMANDS = (train, generate, data, evaluate, evaluator, classify, study, serve, export, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,9 @@ def setup_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; called with ``argv`` (tests, scripts) it never re-executes the process."""
+    if argv is None:
+        limit_spinning(sys.argv[1:])
     args = build_parser().parse_args(argv)
     setup_logging()
     try:

@@ -5,16 +5,22 @@ from __future__ import annotations
 import torch
 
 
-def epoch_order(num_items: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+def epoch_order(
+    num_items: int, batch_size: int, generator: torch.Generator, device: torch.device | str | None = None
+) -> list[torch.Tensor]:
     """One epoch of shuffled index batches from ``generator`` (a dedicated RNG, saved for exact resume).
 
     Batches are all the same size: the last partial batch is dropped when there is more than one batch,
-    so BatchNorm never sees a batch of one and the per-step cost stays constant.
+    so BatchNorm never sees a batch of one and the per-step cost stays constant. The permutation is drawn
+    on the CPU (the same order on every device, so a resume is exact anywhere) and, with ``device``, moved
+    there in one copy per epoch: the batches are views of it and a step sends no indices to the device.
     """
     batch_size = min(batch_size, num_items)
     order = torch.randperm(num_items, generator=generator)
+    if device is not None:
+        order = order.to(device)
     num_batches = max(1, num_items // batch_size)
-    return [order[i * batch_size : (i + 1) * batch_size] for i in range(num_batches)]
+    return list(order[: num_batches * batch_size].view(num_batches, batch_size).unbind(0))
 
 
 def place_images(images: torch.Tensor, device: torch.device, max_bytes: int = 2 << 30) -> torch.Tensor:
@@ -27,8 +33,11 @@ def place_images(images: torch.Tensor, device: torch.device, max_bytes: int = 2 
 def gather_batch(
     images: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The uint8 images and int64 labels of one batch, on ``device``."""
-    indices = indices.to(images.device)
-    batch_images = images[indices].to(device, non_blocking=True)
-    batch_labels = labels[indices.to(labels.device)].to(device, non_blocking=True)
-    return batch_images, batch_labels
+    """The uint8 images and int64 labels of one batch, on ``device``.
+
+    ``index_select`` writes the batch once; with images and indices already on the device (the usual
+    case on a GPU, see ``place_images`` and ``epoch_order``) nothing crosses the bus and nothing syncs.
+    """
+    batch_images = images.index_select(0, indices.to(images.device, non_blocking=True))
+    batch_labels = labels.index_select(0, indices.to(labels.device, non_blocking=True))
+    return batch_images.to(device, non_blocking=True), batch_labels.to(device, non_blocking=True)

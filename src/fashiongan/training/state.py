@@ -125,6 +125,17 @@ def build_state(config: RunConfig, device: torch.device) -> GANState:
     generator = generator.to(device=device, memory_format=memory_format)
     discriminator = discriminator.to(device=device, memory_format=memory_format)
     opt_g, opt_d = make_optimizers(generator, discriminator, config)
-    ema = make_ema(generator) if config.train.ema_kimg > 0 else None
+    ema = make_ema(generator) if config.train.ema_kimg > 0 else None  # an eager copy: it only samples
+    if config.train.compile:
+        generator, discriminator = compile_models(generator, discriminator)
     noise = torch.Generator(device=device).manual_seed(config.train.seed + 1)
     return GANState(generator, discriminator, opt_g, opt_d, build_recipe(config, device), noise, ema)
+
+
+def compile_models(generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
+    """torch.compile both networks (same parameters; checkpoints strip the ``_orig_mod.`` prefix).
+
+    The optimizers were built on the same parameter objects, so they need no change. Compilation happens
+    on the first step, and again once for D with frozen parameters (G's update).
+    """
+    return torch.compile(generator), torch.compile(discriminator)
