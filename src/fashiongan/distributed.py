@@ -17,6 +17,7 @@ import atexit
 import datetime
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -125,9 +126,10 @@ def shutdown() -> None:
 
 def lost_peer(exc: BaseException, what: str) -> UserError:
     """The one-line error a rank reports when a collective failed because another rank is gone."""
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^\[[^\]]*\]\s*", "", str(exc).strip())  # drop gloo's "[source.cc:123] " prefix
+    cause = re.split(r"(?<=[a-z])\. ", text.splitlines()[0] if text else type(exc).__name__)[0][:160]
     return UserError(f"rank {rank()} of {world_size()} lost contact with the other ranks (a rank died, was killed "
-                     f"or stalled past {TIMEOUT_ENV}={timeout_s():g} s): {first_line[:200]}; {what}")
+                     f"or stalled past {TIMEOUT_ENV}={timeout_s():g} s: {cause}); {what}")
 
 
 def is_peer_failure(exc: BaseException) -> bool:

@@ -234,6 +234,8 @@ def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     record = meter.record(epoch, s.progress.step, s.state) | {"elapsed_s": round(s.budget.elapsed_s, 2)}
     if partial:
         record["partial_epoch"] = True
+    if s.world_size > 1:  # ranks run in lockstep: the job's throughput is N times one rank's
+        record["images_per_s"] = round(record["images_per_s"] * s.world_size, 1)
     s.progress.epoch, s.progress.batch_in_epoch, s.progress.partial_sums = epoch, 0, {}
     if distributed.is_main():
         write_epoch_outputs(s, record, epoch, last=finished(s) is not None)
