@@ -38,10 +38,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def no_batchnorm_config(batch_size: int, epochs: int):
+def no_batchnorm_config(batch_size: int, epochs: int | None, **overrides):
     """No BatchNorm (per-rank statistics would differ from one process's), with R1's double backward."""
     return tiny_config(**{"model.g_norm": "none", "train.batch_size": batch_size, "train.epochs": epochs,
-                          "train.r1_gamma": 1.0})
+                          "train.r1_gamma": 1.0, **overrides})
 
 
 def tiny_images() -> ImageDataset:
@@ -65,15 +65,23 @@ def record_writes_under(root: str, log: list[str]) -> None:
     sys.addaudithook(hook)
 
 
-def rank_worker(rank: int, port: int, root: str, jobs: list[tuple[str, int, bool]]) -> None:
+def rank_worker(rank: int, port: int, root: str, jobs: list[dict]) -> None:
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port), FASHIONGAN_DIST_TIMEOUT="60")
     torch.set_num_threads(1)
     writes: list[str] = []
     if rank == 1:
         record_writes_under(root, writes)
-    for run_dir, epochs, resume in jobs:
-        train(no_batchnorm_config(8, epochs), run_dir, data=tiny_images(), resume=resume, progress_bar=False)
+    for job in jobs:
+        sigint_at = job.get("rank1_sigint_at_step")
+
+        def on_step(step: int, sigint_at: int | None = sigint_at) -> None:
+            if rank == 1 and step == sigint_at:
+                signal.raise_signal(signal.SIGINT)  # only rank 1 is interrupted
+
+        result = train(no_batchnorm_config(8, job["epochs"], **job.get("overrides", {})), job["run"],
+                       data=tiny_images(), resume=job.get("resume", False), progress_bar=False, on_step=on_step)
+        assert result.stop_reason == job.get("expect", "epochs"), (rank, job, result.stop_reason)
     if rank == 1:
         Path(root).parent.joinpath("rank1-writes.txt").write_text("\n".join(writes))
 
@@ -91,13 +99,18 @@ def test_two_processes_train_like_one_with_the_global_batch_and_checkpoints_cros
     root = tmp_path / "runs"
     one, two = root / "one", root / "two"
     one_then_two, two_then_one = root / "one-then-two", root / "two-then-one"
+    interrupted, budget = root / "sigint-on-rank-1", root / "budget"
     train(no_batchnorm_config(16, 2), one, data=tiny_images(), progress_bar=False)
     train(no_batchnorm_config(16, 1), one_then_two, data=tiny_images(), progress_bar=False)
-    jobs = [(str(two), 2, False), (str(two_then_one), 1, False), (str(one_then_two), 2, True)]
+    jobs = [{"run": str(two), "epochs": 2}, {"run": str(two_then_one), "epochs": 1},
+            {"run": str(one_then_two), "epochs": 2, "resume": True},
+            {"run": str(interrupted), "epochs": 2, "rank1_sigint_at_step": 3, "expect": "SIGINT"},
+            {"run": str(budget), "epochs": None, "overrides": {"train.seconds": 0.5}, "expect": "budget"}]
     mp.spawn(rank_worker, args=(free_port(), str(root), jobs), nprocs=2, join=True)
-    train(no_batchnorm_config(16, 2), two_then_one, data=tiny_images(), resume=True, progress_bar=False)
+    for run in (two_then_one, interrupted):  # resumed in one process, the second mid-epoch
+        train(no_batchnorm_config(16, 2), run, data=tiny_images(), resume=True, progress_bar=False)
 
-    for run in (two, one_then_two, two_then_one):
+    for run in (two, one_then_two, two_then_one, interrupted):
         assert_close_weights(one, run)
         assert load_progress(run / "checkpoints" / "last").images_seen == 2 * 32  # 2 epochs × 2 steps × 16
     records_one, records_two = read_jsonl(one / "metrics.jsonl"), read_jsonl(two / "metrics.jsonl")
