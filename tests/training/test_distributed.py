@@ -79,8 +79,13 @@ def rank_worker(rank: int, port: int, root: str, jobs: list[dict]) -> None:
             if rank == 1 and step == sigint_at:
                 signal.raise_signal(signal.SIGINT)  # only rank 1 is interrupted
 
-        result = train(no_batchnorm_config(8, job["epochs"], **job.get("overrides", {})), job["run"],
-                       data=tiny_images(), resume=job.get("resume", False), progress_bar=False, on_step=on_step)
+        config = no_batchnorm_config(8, job["epochs"], **job.get("overrides", {}))
+        if job.get("expect") == "UserError":  # rank 0 finds the error; rank 1 must raise it too, not hang
+            with pytest.raises(UserError, match="already holds a run"):
+                train(config, job["run"], data=tiny_images(), progress_bar=False)
+            continue
+        result = train(config, job["run"], data=tiny_images(), resume=job.get("resume", False), progress_bar=False,
+                       on_step=on_step)
         assert result.stop_reason == job.get("expect", "epochs"), (rank, job, result.stop_reason)
     if rank == 1:
         Path(root).parent.joinpath("rank1-writes.txt").write_text("\n".join(writes))
@@ -105,7 +110,8 @@ def test_two_processes_train_like_one_with_the_global_batch_and_checkpoints_cros
     jobs = [{"run": str(two), "epochs": 2}, {"run": str(two_then_one), "epochs": 1},
             {"run": str(one_then_two), "epochs": 2, "resume": True},
             {"run": str(interrupted), "epochs": 2, "rank1_sigint_at_step": 3, "expect": "SIGINT"},
-            {"run": str(budget), "epochs": None, "overrides": {"train.seconds": 0.5}, "expect": "budget"}]
+            {"run": str(budget), "epochs": None, "overrides": {"train.seconds": 0.5}, "expect": "budget"},
+            {"run": str(two), "epochs": 2, "expect": "UserError"}]
     mp.spawn(rank_worker, args=(free_port(), str(root), jobs), nprocs=2, join=True)
     for run in (two_then_one, interrupted):  # resumed in one process, the second mid-epoch
         train(no_batchnorm_config(16, 2), run, data=tiny_images(), resume=True, progress_bar=False)
