@@ -139,6 +139,9 @@ class TrainConfig:
     evaluator: str | None = option(None, "evaluator weights for in-training evaluation (default: the shipped one)",
                                    flag="evaluator", fixed=False)
     tensorboard: bool = option(False, "also log scalars for TensorBoard", flag="tensorboard", fixed=False)
+    sync_batchnorm: bool = option(False, "torchrun on GPUs: the generator's BatchNorm uses statistics of the "
+                                  "global batch (SyncBatchNorm) instead of each rank's", flag="sync-batchnorm",
+                                  fixed=False)
 
 
 DEFAULT_EPOCHS = 50

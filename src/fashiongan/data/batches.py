@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from fashiongan.errors import UserError
+
 
 def epoch_order(
     num_items: int, batch_size: int, generator: torch.Generator, device: torch.device | str | None = None
@@ -21,6 +23,25 @@ def epoch_order(
         order = order.to(device)
     num_batches = max(1, num_items // batch_size)
     return list(order[: num_batches * batch_size].view(num_batches, batch_size).unbind(0))
+
+
+def epoch_shard(num_items: int, batch_size: int, generator: torch.Generator, rank: int = 0,
+                world_size: int = 1) -> list[torch.Tensor]:
+    """This rank's batches of one epoch when ``world_size`` processes train together (data parallel).
+
+    Every rank draws the same permutation from the shared ``generator`` and cuts it into global batches of
+    ``batch_size × world_size``; rank r takes the r-th slice of each. So the ranks' batches are disjoint, their
+    union at each step is the batch one process would take with the global batch size, and every rank does
+    the same number of steps: the tail that does not fill a global batch is dropped (it changes each epoch).
+    """
+    if world_size == 1:
+        return epoch_order(num_items, batch_size, generator)
+    per_rank = min(batch_size, num_items // world_size)
+    if per_rank < 1:
+        raise UserError(f"{num_items} training images cannot be shared among {world_size} ranks; use more data "
+                        "(--limit) or fewer processes")
+    return [batch[rank * per_rank : (rank + 1) * per_rank]
+            for batch in epoch_order(num_items, per_rank * world_size, generator)]
 
 
 def place_images(images: torch.Tensor, device: torch.device, max_bytes: int = 2 << 30) -> torch.Tensor:

@@ -11,17 +11,20 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from fashiongan import distributed
 from fashiongan.config import RunConfig
-from fashiongan.data.batches import epoch_order, gather_batch, place_images
+from fashiongan.data.batches import epoch_shard, gather_batch, place_images
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, read_jsonl, write_json
 from fashiongan.models.layers import scale_to_unit
 from fashiongan.run.checkpoint import TrainingProgress, resolve_checkpoint, save_checkpoint
-from fashiongan.run.device import resolve_device, set_threads
+from fashiongan.run.device import enable_fast_cuda, resolve_device, set_threads
+from fashiongan.training.data_parallel import RankSync, wrap_for_ranks
 from fashiongan.training.ema import ema_beta, has_batchnorm, recompute_batchnorm
 from fashiongan.training.run_state import (
     fixed_grid_inputs,
+    has_checkpoint,
     load_training_data,
     prepare_run_dir,
     restore_from_checkpoint,
@@ -73,10 +76,15 @@ class Session:
     tensorboard: Tensorboard | None
     on_step: Callable[[int], None] | None
     steps_per_epoch: int
+    sync: RankSync | None  # data parallel: what ranks agree on after each step; None in one process
 
     @property
     def device(self) -> torch.device:
         return self.state.recipe.device
+
+    @property
+    def world_size(self) -> int:
+        return self.state.recipe.world_size
 
 
 def train(
@@ -95,33 +103,49 @@ def train(
     ``run_dir`` from its last checkpoint. SIGINT/SIGTERM (Ctrl-C) finish the current step, save, and return
     with ``interrupted=True``. ``on_step(step)`` is called after every step; ``data`` replaces the dataset
     that ``config.data`` names (a notebook's own images, or tiny test data).
+
+    Under torchrun every rank calls this: each trains on its shard of every batch (``train.batch_size`` is
+    per rank), and only rank 0 writes into ``run_dir`` (see training/data_parallel.py).
     """
-    run_dir = Path(run_dir)
-    device = resolve_device(config.train.device)
+    run_dir, given = Path(run_dir), data
+    device = distributed.init(resolve_device(config.train.device))
+    enable_fast_cuda(device)  # TF32 and cuDNN autotuning; nothing on the CPU
     if config.train.threads:
         set_threads(config.train.threads)
-    data = load_training_data(config, data)
-    evaluator = InTrainingEvaluator.maybe(config, device)  # fail fast, before the run folder is made
-    resumable = prepare_run_dir(run_dir, resume)
+    data = distributed.main_first(lambda: load_training_data(config, given))  # rank 0 fills any data cache
+    evaluator = distributed.main_only(lambda: InTrainingEvaluator.maybe(config, device))  # fail fast
+    resumable = distributed.main_only(lambda: prepare_run_dir(run_dir, resume)) or has_checkpoint(run_dir)
     state = build_state(config, device)
     shuffle_rng = torch.Generator().manual_seed(config.train.seed)
     progress = TrainingProgress(class_names=list(data.class_names))
     if resume and resumable:
         progress = restore_from_checkpoint(resolve_checkpoint(run_dir, "last"), state, shuffle_rng)
-        trim_metrics(run_dir, progress.epoch)
-    write_json(run_dir / "config.json", config.to_dict())
+        if distributed.is_main():
+            trim_metrics(run_dir, progress.epoch)
+    wrap_for_ranks(state, config)
+    if distributed.is_main():
+        write_json(run_dir / "config.json", config.to_dict())
     images = place_images(data.images, device)
-    steps_per_epoch = len(epoch_order(len(data), config.train.batch_size, torch.Generator()))
+    steps_per_epoch = len(epoch_shard(len(data), config.train.batch_size, torch.Generator(),
+                                      state.recipe.rank, state.recipe.world_size))
     epochs = config.epochs_or_default()
     bar = tqdm(total=epochs * steps_per_epoch if epochs else None, initial=progress.step, unit="step",
-               disable=not progress_bar, dynamic_ncols=True)
+               disable=not progress_bar or not distributed.is_main(), dynamic_ncols=True)
     session = Session(config, run_dir, state, progress, images, data.labels.to(images.device), shuffle_rng,
                       Budget(config.train.seconds, progress.elapsed_s), StopSignals(), bar, evaluator,
-                      GridHealth.maybe(config, device), Tensorboard.maybe(config, run_dir), on_step, steps_per_epoch)
-    log.info("training on %d images (%d classes) on %s; run folder %s", len(data), data.num_classes, device, run_dir)
+                      distributed.main_only(lambda: GridHealth.maybe(config, device)),
+                      distributed.main_only(lambda: Tensorboard.maybe(config, run_dir)), on_step, steps_per_epoch,
+                      RankSync.maybe(progress.elapsed_s))
+    ranks = f" × {session.world_size} ranks" if session.world_size > 1 else ""
+    log.info("training on %d images (%d classes) on %s%s; run folder %s", len(data), data.num_classes, device, ranks,
+             run_dir)
     try:
         with session.signals:
             reason = run_epochs(session)
+    except distributed.PEER_ERRORS as exc:
+        if session.world_size == 1 or not distributed.is_peer_failure(exc):
+            raise
+        raise distributed.lost_peer(exc, f"the last checkpoint in {run_dir} is intact: rerun with --resume") from None
     finally:
         bar.close()
         if session.tensorboard:
@@ -132,6 +156,8 @@ def train(
         return TrainResult(run_dir, progress.epoch, interrupted=True, stop_reason=reason)
     if reason == "done":
         log.warning("run already has %d epochs and has spent its time budget; nothing to train", progress.epoch)
+    if not distributed.is_main():
+        return TrainResult(run_dir, progress.epoch, stop_reason="epochs" if reason == "done" else reason)
     records = read_jsonl(run_dir / "metrics.jsonl")
     return TrainResult(run_dir, progress.epoch, records=records, outputs=finish_run_outputs(run_dir, records),
                        stop_reason="epochs" if reason == "done" else reason)
@@ -142,7 +168,8 @@ def finished(s: Session) -> str | None:
     epochs = s.config.epochs_or_default()
     if epochs is not None and s.progress.epoch >= epochs:
         return "epochs"
-    return "budget" if s.budget.exhausted() else None
+    spent = s.sync.exhausted(s.budget) if s.sync is not None else s.budget.exhausted()
+    return "budget" if spent else None
 
 
 def run_epochs(s: Session) -> str:
@@ -151,11 +178,13 @@ def run_epochs(s: Session) -> str:
         return "done"
     while True:
         epoch_start_rng = s.shuffle_rng.get_state()
-        batches = epoch_order(s.images.shape[0], s.config.train.batch_size, s.shuffle_rng)
+        batches = epoch_shard(s.images.shape[0], s.config.train.batch_size, s.shuffle_rng, s.state.recipe.rank,
+                              s.world_size)
         meter = EpochMeter(s.progress.partial_sums, s.progress.batch_in_epoch)
         s.bar.set_description(f"epoch {s.progress.epoch + 1}")
         stop = run_batches(s, batches, meter)
         if stop in ("SIGINT", "SIGTERM"):
+            meter.sums = distributed.all_reduce_mean(meter.sums)
             s.progress.partial_sums, s.progress.batch_in_epoch = meter.sums_as_floats(), meter.batches
             save(s, "last", epoch_start_rng)
             return stop
@@ -175,21 +204,21 @@ def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> s
             set_step_schedules(s)
             real_uint8, real_labels = gather_batch(s.images, s.labels, indices, s.device)
             real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
-            beta = ema_beta(real.shape[0], config.train.ema_kimg, progress_fraction(s), config.train.ema_rampup)
+            global_batch = real.shape[0] * s.world_size
+            beta = ema_beta(global_batch, config.train.ema_kimg, progress_fraction(s), config.train.ema_rampup)
             stats = train_step(state, real, real_labels if labels_wanted else None, beta)
             meter.add(stats, real.shape[0])
             s.progress.step += 1
-            s.progress.images_seen += real.shape[0]
+            s.progress.images_seen += global_batch
             s.bar.update(1)
             if meter.batches % config.train.log_every == 0:
                 check_finite(meter, s.progress)
                 s.bar.set_postfix_str(meter.live_summary())
             if s.on_step is not None:
                 s.on_step(s.progress.step)
-            if s.signals.requested:
-                return s.signals.requested
-            if s.budget.exhausted():
-                return "budget"
+            stop = step_stop(s)
+            if stop:
+                return stop
     finally:
         s.budget.pause()
         s.progress.elapsed_s = s.budget.elapsed_s
@@ -197,15 +226,32 @@ def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> s
     return None
 
 
+def step_stop(s: Session) -> str | None:
+    """After a step: a stop signal's name, "budget", or None. Ranks decide together (one small all-reduce)."""
+    if s.sync is not None:
+        return s.sync.after_step(s.signals, s.budget)
+    return s.signals.requested or ("budget" if s.budget.exhausted() else None)
+
+
 def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     """Close an epoch (or the part of one the budget allowed): record, grid, evaluation, checkpoint."""
+    meter.sums = distributed.all_reduce_mean(meter.sums)  # the record shows every rank's statistics
     check_finite(meter, s.progress)
     epoch = s.progress.epoch + 1
     record = meter.record(epoch, s.progress.step, s.state) | {"elapsed_s": round(s.budget.elapsed_s, 2)}
     if partial:
         record["partial_epoch"] = True
+    if s.world_size > 1:  # ranks run in lockstep: the job's throughput is N times one rank's
+        record["images_per_s"] = round(record["images_per_s"] * s.world_size, 1)
     s.progress.epoch, s.progress.batch_in_epoch, s.progress.partial_sums = epoch, 0, {}
-    last = finished(s) is not None
+    if distributed.is_main():
+        write_epoch_outputs(s, record, epoch, last=finished(s) is not None)
+    distributed.barrier()  # the other ranks wait here, outside their time budget
+    s.bar.set_postfix_str(meter.summary(record))
+
+
+def write_epoch_outputs(s: Session, record: dict[str, Any], epoch: int, last: bool) -> None:
+    """Rank 0's part of an epoch's end: grid, evaluation, checkpoints, the metrics line."""
     prepare_sampler(s)
     if epoch % s.config.train.sample_every == 0 or last:
         grid_seeds, grid_labels, columns = fixed_grid_inputs(s.config)
@@ -220,7 +266,6 @@ def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     append_jsonl(s.run_dir / "metrics.jsonl", record)
     if s.tensorboard:
         s.tensorboard.log(record)
-    s.bar.set_postfix_str(meter.summary(record))
 
 
 def prepare_sampler(s: Session) -> None:
@@ -231,6 +276,9 @@ def prepare_sampler(s: Session) -> None:
 
 
 def save(s: Session, name: str, shuffle_rng_state: torch.Tensor) -> None:
+    """Rank 0 saves; the weights are the same on every rank, and the checkpoint holds unwrapped names."""
+    if not distributed.is_main():
+        return
     save_checkpoint(s.run_dir / "checkpoints" / name, s.state.modules(), training_state(s.state, shuffle_rng_state),
                     s.progress)
 
@@ -238,7 +286,7 @@ def save(s: Session, name: str, shuffle_rng_state: torch.Tensor) -> None:
 def progress_fraction(s: Session) -> float:
     """How far training is: by the time budget when there is one, else by steps of the epoch limit."""
     if s.budget.limit_s is not None:
-        return s.budget.fraction()
+        return s.sync.fraction(s.budget) if s.sync is not None else s.budget.fraction()
     epochs = s.config.epochs_or_default() or 1
     return min(1.0, s.progress.step / max(1, epochs * s.steps_per_epoch))
 

@@ -43,6 +43,8 @@ class Recipe:
     device: torch.device
     autocast_dtype: torch.dtype | None
     channels_last: bool
+    rank: int = 0  # data parallel (training/data_parallel.py): this process's place among world_size
+    world_size: int = 1
 
 
 @dataclass
@@ -57,6 +59,7 @@ class GANState:
     step: int = 0
     conditioning: float = 1.0  # label strength while blending labels in (1: fully conditional)
     extra_modules: dict[str, nn.Module] = field(default_factory=dict)
+    augment_noise: torch.Generator | None = None  # data parallel: each rank's own augmentation RNG
 
     def modules(self) -> dict[str, nn.Module]:
         """The named modules a checkpoint saves."""
@@ -70,7 +73,12 @@ class GANState:
 
     def sampler(self) -> nn.Module:
         """The network to draw grids and evaluations from: the EMA copy when there is one."""
-        return self.generator_ema if self.generator_ema is not None else self.generator
+        return self.generator_ema if self.generator_ema is not None else bare(self.generator)
+
+
+def bare(module: nn.Module) -> nn.Module:
+    """The network inside a DistributedDataParallel wrapper; the module itself when it is not wrapped."""
+    return module.module if isinstance(module, nn.parallel.DistributedDataParallel) else module
 
 
 def set_conditioning(state: GANState, strength: float) -> None:

@@ -14,17 +14,25 @@ from torch import nn
 from fashiongan.run.device import autocast
 from fashiongan.training.ema import update_ema
 from fashiongan.training.losses import discriminator_accuracy
-from fashiongan.training.state import GANState, Recipe
+from fashiongan.training.state import GANState, Recipe, bare
 
 Tensor = torch.Tensor
 
 
 def draw_noise(recipe: Recipe, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
-    """Noise (n, z_dim) and, for a conditional model, uniformly drawn class labels (n,)."""
-    z = torch.randn(n, recipe.z_dim, device=recipe.device, generator=rng)
+    """Noise (n, z_dim) and, for a conditional model, uniformly drawn class labels (n,).
+
+    Data parallel: every rank draws the global batch from the same RNG and keeps its own rows, so N ranks
+    see exactly the noise one process would with an N times larger batch.
+    """
+    total = n * recipe.world_size
+    z = torch.randn(total, recipe.z_dim, device=recipe.device, generator=rng)
     labels = None
     if recipe.num_classes > 0:
-        labels = torch.randint(0, recipe.num_classes, (n,), device=recipe.device, generator=rng)
+        labels = torch.randint(0, recipe.num_classes, (total,), device=recipe.device, generator=rng)
+    if recipe.world_size > 1:
+        rows = slice(recipe.rank * n, (recipe.rank + 1) * n)
+        z, labels = z[rows], labels[rows] if labels is not None else None
     return z, labels
 
 
@@ -35,13 +43,14 @@ def split_output(output: Tensor) -> tuple[Tensor, Tensor | None]:
     return output.float(), None
 
 
-def critic(state: GANState, images: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
-    """D on (augmented) images, under the recipe's precision."""
+def critic(state: GANState, images: Tensor, labels: Tensor | None,
+           discriminator: nn.Module | None = None) -> tuple[Tensor, Tensor | None]:
+    """D (``state.discriminator`` unless given) on (augmented) images, under the recipe's precision."""
     recipe = state.recipe
     if recipe.augment is not None:
-        images = recipe.augment(images, state.noise)
+        images = recipe.augment(images, state.augment_noise if state.augment_noise is not None else state.noise)
     with autocast(recipe.device, recipe.autocast_dtype):
-        return split_output(state.discriminator(images, labels))
+        return split_output((discriminator or state.discriminator)(images, labels))
 
 
 def class_loss(class_logits: Tensor | None, labels: Tensor | None, weight: float) -> Tensor | None:
@@ -77,12 +86,15 @@ def discriminator_step(state: GANState, real: Tensor, real_labels: Tensor | None
 def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fake: Tensor,
                    fake_labels: Tensor | None) -> dict[str, Tensor]:
     recipe = state.recipe
-    set_requires_grad(state.discriminator, False)  # G's backward need not fill D's gradients
+    # D without its DDP wrapper: its weights are frozen here, and a wrapped forward would wait for a
+    # gradient all-reduce that G's backward never triggers. G's wrapper still averages G's gradients.
+    discriminator = bare(state.discriminator)
+    set_requires_grad(discriminator, False)  # G's backward need not fill D's gradients
     try:
-        fake_logits, fake_classes = critic(state, fake, fake_labels)
+        fake_logits, fake_classes = critic(state, fake, fake_labels, discriminator)
         real_logits = None
         if recipe.loss.generator_needs_real:
-            real_logits, _ = critic(state, real, real_labels)
+            real_logits, _ = critic(state, real, real_labels, discriminator)
         loss = recipe.loss.generator(fake_logits, real_logits)
         stats = {"g_loss": loss.detach()}
         aux = class_loss(fake_classes, fake_labels, recipe.aux_weight * state.conditioning)
@@ -93,7 +105,7 @@ def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fa
         loss.backward()
         state.opt_g.step()
     finally:
-        set_requires_grad(state.discriminator, True)
+        set_requires_grad(discriminator, True)
     return stats
 
 
@@ -113,7 +125,7 @@ def train_step(state: GANState, real: Tensor, real_labels: Tensor | None, ema_be
     stats = discriminator_step(state, real, real_labels, fake.detach(), fake_labels)
     stats |= generator_step(state, real, real_labels, fake, fake_labels)
     if state.generator_ema is not None:
-        update_ema(state.generator_ema, state.generator, ema_beta)
+        update_ema(state.generator_ema, bare(state.generator), ema_beta)
     state.step += 1
     return stats
 
