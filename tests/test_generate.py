@@ -116,3 +116,15 @@ def test_a_run_folder_of_version_0_1_still_generates(tmp_path: Path):
          "partial_sums": {}, "best_fid": None, "elapsed_s": 3.0}))
     samples = generate(run, n=12, seed=0, device="cpu")
     assert samples.images.shape == (12, 1, 28, 28) and samples.labels.tolist() == [i % 10 for i in range(12)]
+
+
+def test_truncation_scales_the_noise_and_is_checked():
+    from fashiongan.generate import noise_for_seeds
+
+    full, half = noise_for_seeds([3, 4], 8), noise_for_seeds([3, 4], 8, truncation=0.5)
+    assert torch.allclose(half, full * 0.5)
+    from fashiongan.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:  # argparse: one usage line and exit 2
+        main(["generate", "nowhere", "--truncation", "1.5", "--out", "x.png"])
+    assert exit_info.value.code == 2

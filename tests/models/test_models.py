@@ -102,3 +102,44 @@ def test_discriminator_with_minibatch_std_builds():
     config.model.d_minibatch_std = True
     _, disc = build_models(config)
     assert disc(torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])).shape == (4,)
+
+
+MODERN_VARIANTS = [
+    (size, channels, generator, discriminator, aux)
+    for size in (28, 64, 128)
+    for channels in (1, 3)
+    for generator, discriminator in (("cbn", "sn"), ("resnet", "resnet"), ("cbn", "resnet"))
+    for aux in (0.0, 0.3)
+    if not (generator == "resnet" and size == 28)
+]
+
+
+@pytest.mark.parametrize(("size", "channels", "generator", "discriminator", "aux"), MODERN_VARIANTS)
+def test_every_modern_variant_has_the_right_shapes(size, channels, generator, discriminator, aux):
+    overrides = {"model.generator": generator, "model.discriminator": discriminator, "model.g_channels": 32,
+                 "model.d_channels": 8, "model.d_max_channels": 32, "train.aux_weight": aux}
+    if channels != 1 or size != 28:
+        overrides.update({"data.source": "folder", "data.image_size": size, "data.channels": channels})
+    config = make_config("fmnist", overrides)
+    g, d = build_models(config)
+    labels = torch.tensor([0, 9])
+    images = g(torch.randn(2, config.model.z_dim), labels)
+    assert images.shape == (2, channels, size, size) and images.abs().max() <= 1
+    out = d(images, labels)
+    assert out.shape == ((2, 11) if aux else (2,)) and torch.isfinite(out).all()
+
+
+def test_the_label_changes_a_cbn_image_and_a_projection_logit():
+    config = make_config("fmnist", {"model.generator": "cbn", "model.discriminator": "sn", "model.g_channels": 16,
+                                    "model.d_channels": 8})
+    g, d = build_models(config)
+    with torch.no_grad():  # fresh cBN gains are 1 and biases 0: give the classes something to differ by
+        for m in g.modules():
+            if hasattr(m, "gain"):
+                m.gain.weight.normal_(1.0, 0.5)
+    g.eval()
+    z = torch.randn(1, 100).repeat(2, 1)
+    images = g(z, torch.tensor([0, 5]))
+    assert not torch.allclose(images[0], images[1])
+    logits = d(images[:1].repeat(2, 1, 1, 1), torch.tensor([0, 5]))
+    assert not torch.allclose(logits[0], logits[1])

@@ -32,7 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("generate", help="draw new images from a trained run",
                               description="Draw images from RUN_DIR. --out FILE.png writes one grid, FILE.npz the "
                               "arrays (images uint8, labels int64), and a folder one PNG per image.")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `fashiongan train`")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `fashiongan train`, or a model folder "
+                   "made by `fashiongan export --format hub`")
     p.add_argument("--n", type=int_at_least(1), metavar="N",
                    help=f"number of images (default {DEFAULT_N}); with --interpolate, the number of walks (default 8)")
     p.add_argument("--class", dest="class_", metavar="NAME_OR_INDEX", help="only this class (conditional models)")
@@ -41,6 +42,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=seeds, metavar="LIST", help="explicit seeds, e.g. 0-63 or 1,5,9 (instead of --n)")
     p.add_argument("--interpolate", action="store_true",
                    help=f"a grid of --n walks of {INTERPOLATION_STEPS} steps between noise vectors (seeds S, S+1, ...)")
+    p.add_argument("--truncation", type=truncation, default=1.0, metavar="T",
+                   help="noise std in (0, 1]: below 1 trades variety for cleaner images (default 1)")
     p.add_argument("--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     p.add_argument("--nrow", type=int_at_least(1), metavar="K", help="images per grid row")
@@ -109,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     generator, config, class_names = load_generator(args.run_dir, args.checkpoint, args.device)
     label_of = class_chooser(config.model.conditional, class_names, args.class_)
     seed_list: Sequence[int] = args.seeds if args.seeds is not None else range(args.seed, args.seed + n)
-    chunks = draw_chunks(generator, seed_list, label_of)
+    chunks = draw_chunks(generator, seed_list, label_of, args.truncation)
     if kind == "png":
         write_grid(out, list(chunks), len(class_names), args.nrow)
     elif kind == "npz":
@@ -141,7 +144,18 @@ def class_chooser(conditional: bool, class_names: list[str], class_: str | None)
     return lambda i: i % len(class_names)
 
 
-def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of: LabelOf) -> Iterator[Chunk]:
+def truncation(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of: LabelOf,
+                truncation: float = 1.0) -> Iterator[Chunk]:
     """(images, labels) for CHUNK seeds at a time, through the one sampling path."""
     from fashiongan.generate import sample
 
@@ -149,7 +163,8 @@ def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of: 
     for start in range(0, len(seed_list), CHUNK):
         positions = range(start, min(start + CHUNK, len(seed_list)))
         labels = None if label_of is None else torch.tensor([label_of(i) for i in positions], dtype=torch.int64)
-        yield sample(generator, seed_list[positions.start : positions.stop], labels, device), labels
+        yield sample(generator, seed_list[positions.start : positions.stop], labels, device,
+                     truncation=truncation), labels
 
 
 def write_grid(out: Path, chunks: list[Chunk], num_classes: int, nrow: int | None) -> None:
