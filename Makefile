@@ -19,9 +19,11 @@ demo: setup
 	PY=$(PY) DEMO_DIR=$(DEMO_DIR) DEMO_MINUTES=$(DEMO_MINUTES) bash scripts/demo.sh
 
 test: setup
+	bash scripts/setup_browser.sh
 	$(PY) -m pytest
 
 test-all: setup
+	bash scripts/setup_browser.sh
 	$(PY) -m pytest -m "slow or not slow"
 
 lint: setup

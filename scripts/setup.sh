@@ -16,14 +16,6 @@ if [ ! -f "$FMNIST_SYSTEM_DIR/train-images-idx3-ubyte.gz" ] && command -v apt-ge
         echo "setup: could not install dataset-fashion-mnist; fashiongan will download the files on first use"
 fi
 
-# 1b. Debian's Chromium for the browser test of `fashiongan serve` (Playwright drives it; it never
-#     downloads a browser). Not fatal: without it that one test is skipped with its reason.
-if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && command -v apt-get >/dev/null; then
-    echo "setup: installing Debian's chromium (for the browser test)"
-    { as_root apt-get update -qq && as_root apt-get install -y -qq chromium >/dev/null; } ||
-        echo "setup: could not install chromium; the browser test will be skipped"
-fi
-
 # 2. A virtual environment that can see an already installed torch (e.g. a CUDA build).
 if [ ! -x "$VENV/bin/python" ]; then
     echo "setup: creating $VENV"
