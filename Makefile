@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fashiongan-installed
 DEMO_DIR ?= runs/demo
-DEMO_MINUTES ?= 7
+DEMO_MINUTES ?= 8
 
 .PHONY: setup demo test test-all lint clean-venv
 

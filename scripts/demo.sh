@@ -4,10 +4,13 @@
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 DEMO_DIR=${DEMO_DIR:-runs/demo}
-DEMO_MINUTES=${DEMO_MINUTES:-7}
+DEMO_MINUTES=${DEMO_MINUTES:-8}
 
-# The same command both times: --resume continues a run that was stopped (Ctrl-C) and starts a new one.
-"$PY" -m fashiongan train --preset fmnist-best --minutes "$DEMO_MINUTES" --out "$DEMO_DIR" --resume
+# The same command both times, with --resume once the run exists: it continues a run that was stopped
+# (Ctrl-C), or extends a finished one to a larger DEMO_MINUTES.
+RESUME=()
+[ -e "$DEMO_DIR/config.json" ] && RESUME=(--resume)
+"$PY" -m fashiongan train --preset fmnist-best --minutes "$DEMO_MINUTES" --out "$DEMO_DIR" "${RESUME[@]}"
 "$PY" -m fashiongan generate "$DEMO_DIR" --n 100 --out "$DEMO_DIR/generated.png" --force
 "$PY" -m fashiongan generate "$DEMO_DIR" --n 1000 --out "$DEMO_DIR/generated.npz" --force
 "$PY" -m fashiongan evaluate "$DEMO_DIR" --force
