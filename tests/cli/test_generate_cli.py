@@ -43,7 +43,8 @@ def test_npz_and_folder_are_written_in_chunks_and_match_the_library(tiny_run, tm
     sizes = []
     library = importlib.import_module("fashiongan.generate")  # the module (the package attribute is the function)
     original = library.sample
-    monkeypatch.setattr(library, "sample", lambda g, seeds, *a: sizes.append(len(seeds)) or original(g, seeds, *a))
+    monkeypatch.setattr(library, "sample",
+                        lambda g, seeds, *a, **k: sizes.append(len(seeds)) or original(g, seeds, *a, **k))
     expected = generate(tiny_run.run_dir, n=10, seed=5, device="cpu")
     sizes.clear()
     code, out, _ = run_cli(capsys, "generate", tiny_run.run_dir, "--n", 10, "--seed", 5, "--device", "cpu",
