@@ -369,6 +369,59 @@ EVALUATOR = {
                              "--out", "{w}/ro/e.safetensors", setup="read_only"),
 }
 
+CLASSIFY = {
+    "no-subcommand": C("classify"),
+    "train-data-missing": C("classify", "train", "--data", "{w}/nope", "--out", "{out}/c"),
+    "train-data-a-file": C("classify", "train", "--data", "{w}/notes.txt", "--out", "{out}/c"),
+    "train-epochs-zero": C("classify", "train", "--epochs", "0", "--out", "{out}/c"),
+    "train-preset-unknown": C("classify", "train", "--preset", "resnet9000", "--out", "{out}/c"),
+    "train-synthetic-missing": C("classify", "train", "--data-dir", "{w}/fmnist", "--synthetic", "{w}/nope",
+                                 "--out", "{out}/c"),
+    "train-synthetic-no-checkpoint": C("classify", "train", "--data-dir", "{w}/fmnist", "--synthetic",
+                                       "{w}/run_no_ckpt", "--out", "{out}/c"),
+    "train-out-a-file": C("classify", "train", "--data-dir", "{w}/fmnist", "--out", "{w}/notes.txt"),
+    "predict-missing-run": C("classify", "predict", "{w}/nope", "{w}/images"),
+    "predict-gan-run": C("classify", "predict", "{w}/run", "{w}/images"),
+}
+
+STUDY = {
+    "no-subcommand": C("study"),
+    "per-class-zero": C("study", "augmentation", "--per-class", "0", "--out", "{out}/s"),
+    "per-class-text": C("study", "augmentation", "--per-class", "ten", "--out", "{out}/s"),
+    "ratios-negative": C("study", "augmentation", "--ratios", "-1", "--out", "{out}/s"),
+    "shard-out-of-range": C("study", "augmentation", "--shard", "3/2", "--out", "{out}/s"),
+    "seeds-zero": C("study", "augmentation", "--seeds", "0", "--out", "{out}/s"),
+    "merge-missing": C("study", "merge", "{w}/nope"),
+    "merge-a-file": C("study", "merge", "{w}/notes.txt"),
+}
+
+SERVE = {  # every one fails before a socket is opened
+    "missing-run": C("serve", "{w}/nope"),
+    "a-file": C("serve", "{w}/notes.txt"),
+    "no-checkpoint": C("serve", "{w}/run_no_ckpt"),
+    "garbage-config": C("serve", "{w}/run_cfg_badsize"),
+    "port-too-big": C("serve", "{w}/run", "--port", "99999"),
+    "port-text": C("serve", "{w}/run", "--port", "http"),
+}
+
+EXPORT = {
+    "missing-run": C("export", "{w}/nope", "--format", "onnx", "--out", "{out}/m.onnx"),
+    "format-unknown": C("export", "{w}/run", "--format", "pdf", "--out", "{out}/m.pdf"),
+    "no-checkpoint": C("export", "{w}/run_no_ckpt", "--format", "hub", "--out", "{out}/h"),
+    "weights-cut": C("export", "{w}/run_weights_cut", "--format", "onnx", "--out", "{out}/m.onnx"),
+    "onnx-over-a-user-file": C("export", "{w}/run", "--format", "onnx", "--out", "{w}/notes.txt"),
+    "hub-over-a-user-folder": C("export", "{w}/run", "--format", "hub", "--out", "{w}/images"),
+    "hub-read-only": C("export", "{w}/run", "--format", "hub", "--out", "{w}/ro/h", setup="read_only"),
+}
+
+BENCH = {
+    "preset-unknown": C("bench", "--preset", "stylegan9"),
+    "seconds-zero": C("bench", "--seconds", "0"),
+    "batch-zero": C("bench", "--batch-size", "0"),
+    "precision-fp8": C("bench", "--precision", "fp8"),
+    "set-unknown": C("bench", "--set", "train.warp=9"),
+}
+
 TOP = {
     "nothing": C(),
     "bogus-flag": C("--bogus"),
@@ -378,7 +431,8 @@ TOP = {
 CASES = {
     f"{command}:{name}": case
     for command, table in (("train", TRAIN), ("generate", GENERATE), ("evaluate", EVALUATE), ("data", DATA),
-                           ("evaluator", EVALUATOR), ("top", TOP))
+                           ("evaluator", EVALUATOR), ("classify", CLASSIFY), ("study", STUDY), ("serve", SERVE),
+                           ("export", EXPORT), ("bench", BENCH), ("top", TOP))
     for name, case in table.items()
 }  # fmt: skip
 

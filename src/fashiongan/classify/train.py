@@ -30,7 +30,7 @@ from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, Synt
 from fashiongan.data.batches import epoch_order
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
-from fashiongan.io import append_jsonl, read_json, read_jsonl, write_json
+from fashiongan.io import append_jsonl, check_writable_folder, read_json, read_jsonl, write_json
 from fashiongan.run.device import resolve_device
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def one_cycle_lr(fraction: float, peak: float) -> float:
 
 
 def _prepare_run_dir(run_dir: Path, resume: bool) -> None:
+    check_writable_folder(run_dir, "--out")
     has_run = (run_dir / "checkpoints").exists()
     if resume and not has_run:
         raise UserError(f"--resume needs a classifier run with a checkpoint; {run_dir} has none")
