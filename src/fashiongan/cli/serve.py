@@ -15,7 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               "pick a class, generate, walk between seeds, download. Binds 127.0.0.1 unless told.")
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder or a model folder from `fashiongan export`")
     p.add_argument("--host", default="127.0.0.1", metavar="HOST", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int_at_least(0, 65535), default=7860, metavar="PORT", help="port (default 7860)")
+    p.add_argument("--port", type=int_at_least(0), default=7860, metavar="PORT", help="port (default 7860)")
     p.add_argument("--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="default: cpu")
     p.set_defaults(func=run)
