@@ -50,7 +50,7 @@ def critic(state: GANState, images: Tensor, labels: Tensor | None,
     if recipe.augment is not None:
         images = recipe.augment(images, state.augment_noise if state.augment_noise is not None else state.noise)
     with autocast(recipe.device, recipe.autocast_dtype):
-        return split_output((discriminator or state.discriminator)(images, labels))
+        return split_output((discriminator if discriminator is not None else state.discriminator)(images, labels))
 
 
 def class_loss(class_logits: Tensor | None, labels: Tensor | None, weight: float) -> Tensor | None:
