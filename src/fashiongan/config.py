@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fashiongan.errors import UserError
+from fashiongan.presets import PRESETS
+
+__all__ = ["PRESETS", "DataConfig", "ModelConfig", "RunConfig", "TrainConfig", "make_config", "option", "validate"]
 
 IMAGE_SIZES = (28, 32, 64, 128, 256)
 
@@ -205,65 +208,6 @@ def declaration(key: str) -> tuple[dataclasses.Field, Any]:
         if name == key:
             return f, hint
     raise UserError(f"unknown config key {key!r}; see `fashiongan train --help-config`")
-
-
-# Each preset is a short list of overrides on the defaults above ("section.key": value).
-MODERN_ENGINE = {  # shared by the -best presets: see docs/quality.md for how each part was measured
-    "model.generator": "cbn",
-    "model.discriminator": "sn",
-    "train.loss": "hinge",
-    "train.aux_weight": 0.3,
-    "train.lr_g": 1e-3,
-    "train.lr_d": 1e-3,
-    "train.beta1": 0.0,
-    "train.beta2": 0.9,
-    "train.lr_schedule": "linear",
-    "train.lr_decay_start": 0.5,
-    "train.lr_decay_floor": 0.0,
-    "train.ema_kimg": 10.0,
-    "train.precision": "auto",
-    "train.channels_last": True,
-}
-PRESETS: dict[str, dict[str, Any]] = {
-    "fmnist-best": {
-        **MODERN_ENGINE,
-        "model.g_channels": 64,
-        "model.d_channels": 32,
-        "model.d_depth": 1,
-        "train.batch_size": 64,
-        "train.seconds": 600.0,  # ten minutes unless --minutes/--seconds say otherwise
-    },
-    "folder-best": {
-        **MODERN_ENGINE,
-        "data.source": "",  # must be given with --data DIR
-        "data.image_size": 64,
-        "model.generator": "resnet",
-        "model.discriminator": "resnet",
-        "model.g_channels": 256,
-        "model.d_channels": 32,
-        "model.d_max_channels": 256,
-        "train.batch_size": 32,
-        "train.lr_g": 2e-4,
-        "train.lr_d": 2e-4,
-        "train.augment": "translation,cutout",
-        "train.seconds": 1200.0,
-    },
-    "fmnist": {},
-    "fmnist-mlp": {"model.discriminator": "mlp"},
-    "folder128": {
-        "data.source": "",  # must be given with --data DIR
-        "data.image_size": 128,
-        "data.channels": 1,
-        "model.g_channels": 512,
-        "model.g_init_size": 8,
-        "model.d_channels": 32,
-        "train.batch_size": 32,
-        "train.epochs": 150,
-        "train.lr_schedule": "linear",
-        "train.lr_g": 2e-4,
-        "train.lr_d": 2e-4,
-    },
-}
 
 
 def make_config(preset: str = "fmnist", overrides: dict[str, Any] | None = None) -> RunConfig:

@@ -1,0 +1,67 @@
+"""Presets: short, named lists of overrides ("section.key": value) on the option defaults in config.py.
+
+Kept apart from the option declarations so that choosing settings (by measurement, docs/quality.md)
+and declaring what can be set are two separate files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Each preset is a short list of overrides on the defaults above ("section.key": value).
+MODERN_ENGINE = {  # shared by the -best presets: see docs/quality.md for how each part was measured
+    "model.generator": "cbn",
+    "model.discriminator": "sn",
+    "train.loss": "hinge",
+    "train.aux_weight": 0.3,
+    "train.lr_g": 1e-3,
+    "train.lr_d": 1e-3,
+    "train.beta1": 0.0,
+    "train.beta2": 0.9,
+    "train.lr_schedule": "linear",
+    "train.lr_decay_start": 0.5,
+    "train.lr_decay_floor": 0.0,
+    "train.ema_kimg": 10.0,
+    "train.precision": "auto",
+    "train.channels_last": True,
+}
+PRESETS: dict[str, dict[str, Any]] = {
+    "fmnist-best": {
+        **MODERN_ENGINE,
+        "model.g_channels": 64,
+        "model.d_channels": 32,
+        "model.d_depth": 1,
+        "train.batch_size": 64,
+        "train.seconds": 600.0,  # ten minutes unless --minutes/--seconds say otherwise
+    },
+    "folder-best": {
+        **MODERN_ENGINE,
+        "data.source": "",  # must be given with --data DIR
+        "data.image_size": 64,
+        "model.generator": "resnet",
+        "model.discriminator": "resnet",
+        "model.g_channels": 256,
+        "model.d_channels": 32,
+        "model.d_max_channels": 256,
+        "train.batch_size": 32,
+        "train.lr_g": 2e-4,
+        "train.lr_d": 2e-4,
+        "train.augment": "translation,cutout",
+        "train.seconds": 1200.0,
+    },
+    "fmnist": {},
+    "fmnist-mlp": {"model.discriminator": "mlp"},
+    "folder128": {
+        "data.source": "",  # must be given with --data DIR
+        "data.image_size": 128,
+        "data.channels": 1,
+        "model.g_channels": 512,
+        "model.g_init_size": 8,
+        "model.d_channels": 32,
+        "train.batch_size": 32,
+        "train.epochs": 150,
+        "train.lr_schedule": "linear",
+        "train.lr_g": 2e-4,
+        "train.lr_d": 2e-4,
+    },
+}
