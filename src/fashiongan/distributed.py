@@ -8,7 +8,8 @@ died or hangs ends the job within a bounded time instead of leaving the others w
 
 Commands other than ``train`` use the plain helpers: ``rank()``/``world_size()`` (from the process group,
 else from the environment, so a job can split work without one), ``shard(items)``, ``parse_shard("K/N")``,
-``main_only(fn)``, ``main_first(fn)`` and ``gather_rows(tensor)`` (evaluation: features of every rank).
+``main_only(fn)``, ``main_first(fn)``, ``gather_rows(tensor)`` (evaluation: features of every rank) and
+``work_alone()`` (ranks that share out independent single-process jobs).
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ def _env_int(name: str, default: int) -> int:
         return int(value) if value else default
     except ValueError:
         raise UserError(f"environment variable {name} must be an integer; got {value!r}") from None
+
+
+LAUNCHER_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "GROUP_WORLD_SIZE",
+                      "ROLE_RANK", "ROLE_WORLD_SIZE")
+
+
+def work_alone() -> tuple[int, int]:
+    """For a command whose ranks share out independent jobs (the study's cells): (rank, world size) from
+    torchrun's environment; then that environment is cleared, so the trainers each job calls run as single
+    processes instead of joining the other ranks' jobs. On CUDA each rank keeps its own GPU (LOCAL_RANK).
+    """
+    this_rank, world = rank(), world_size()
+    if world > 1 and torch.cuda.is_available():
+        torch.cuda.set_device(local_rank() % torch.cuda.device_count())
+    for name in LAUNCHER_VARIABLES:
+        os.environ.pop(name, None)
+    return this_rank, world
 
 
 def initialized() -> bool:

@@ -89,11 +89,11 @@ def resolve_class(class_index: int | str, class_names: list[str]) -> int:
     raise UserError(f"unknown class {class_index!r}; valid classes: {choices}")
 
 
-def class_labels(n: int, num_classes: int, class_index: int | None) -> torch.Tensor:
-    """The label of each image: ``class_index`` for all, or the classes cycling 0..K-1."""
+def class_labels(n: int, num_classes: int, class_index: int | None, start: int = 0) -> torch.Tensor:
+    """The label of each image: ``class_index`` for all, or the classes cycling 0..K-1 from image ``start``."""
     if class_index is not None:
         return torch.full((n,), class_index, dtype=torch.int64)
-    return torch.arange(n, dtype=torch.int64) % num_classes
+    return torch.arange(start, start + n, dtype=torch.int64) % num_classes
 
 
 def generate(
@@ -106,6 +106,7 @@ def generate(
     batch_size: int = 500,
     seeds: Sequence[int] | None = None,
     truncation: float = 1.0,
+    label_start: int = 0,
 ) -> Samples:
     """Draw images from a trained run.
 
@@ -116,6 +117,7 @@ def generate(
         seed: image i uses seed + i; or pass ``seeds`` explicitly.
         checkpoint: "last" or "best".
         truncation: noise std in (0, 1]; below 1 trades variety for fidelity.
+        label_start: cycling classes start as if ``label_start`` images came before (one rank's share).
     """
     if n < 1 and seeds is None:
         raise UserError(f"--n must be at least 1; got {n}")
@@ -129,7 +131,7 @@ def generate(
     labels = None
     if conditional:
         index = None if class_index is None else resolve_class(class_index, class_names)
-        labels = class_labels(len(seeds), len(class_names), index)
+        labels = class_labels(len(seeds), len(class_names), index, label_start)
     images = sample(generator, seeds, labels, next(generator.parameters()).device, batch_size, truncation)
     return Samples(images=images, labels=labels, class_names=class_names, seeds=seeds)
 

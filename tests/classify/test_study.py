@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,14 @@ def test_the_filter_lever_adds_arms_judged_by_the_cells_real_only_classifier(fmn
     config = json.loads((tmp_path / "out" / "work" / "n2-s0" / "classic+gan-1+filter" / "config.json").read_text())
     assert config["classify"]["synthetic_filter"] == str(tmp_path / "out" / "work" / "n2-s0" / "real")
     assert "classic+gan@1+filter" in write_report(tmp_path / "out")[1].read_text()
+
+
+def test_under_torchrun_a_rank_runs_its_cells_as_single_processes(fmnist_dir: Path, tmp_path: Path, monkeypatch):
+    # torchrun's environment without a process group: were it left in place, the cell's GAN and classifier
+    # trainings would try to join the other ranks' (different) jobs instead of running alone
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "1"}.items():
+        monkeypatch.setenv(name, value)
+    ran = run_study(tiny_plan(fmnist_dir), tmp_path / "out")
+    assert [cell["cell"] for cell in ran] == ["n2-s1"]  # rank 1 of 2: the second cell
+    assert "WORLD_SIZE" not in os.environ and "RANK" not in os.environ

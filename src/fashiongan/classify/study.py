@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import torch
 
 import fashiongan
+from fashiongan import distributed
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.gan_budget import gan_config, gan_preset
 from fashiongan.classify.splits import Splits, per_class_indices, repeat_to, stratified_indices
@@ -73,9 +73,12 @@ def cell_name(per_class: int | None, seed: int) -> str:
 
 
 def shard_cells(cells: list[Any], shard: tuple[int, int] | None) -> list[Any]:
-    """Shard (k, n), k in 1..n, takes every n-th cell from the k-th; under torchrun each rank takes its share."""
+    """Shard (k, n), k in 1..n, takes every n-th cell from the k-th; under torchrun each rank takes its share.
+
+    Under torchrun the cells' GAN and classifier trainings then run as single processes (``work_alone``).
+    """
     if shard is None:
-        rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+        rank, world = distributed.work_alone()
         shard = (rank + 1, world)
     k, n = shard
     if not 1 <= k <= n:
@@ -190,11 +193,10 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     out.mkdir(parents=True, exist_ok=True)
     check_plan(plan, out)
     todo = [c for c in shard_cells(plan.cells(), shard) if not (out / "cells" / f"{cell_name(*c)}.json").is_file()]
+    distributed.work_alone()  # with --shard under torchrun too: every cell trains in this process alone
     if not todo:
         log.info("every cell of this share is done")
         return []
-    if "LOCAL_RANK" in os.environ and torch.cuda.is_available():  # torchrun: one GPU per local rank
-        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]) % torch.cuda.device_count())
     data = load_study_data(plan)
     results = []
     for i, (per_class, seed) in enumerate(todo, 1):

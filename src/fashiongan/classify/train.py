@@ -3,6 +3,11 @@
 Recipe: AdamW with a one-cycle schedule (warm up over the first 20%, then cosine down), driven by the share
 of the budget used: steps for ``epochs``, wall-clock seconds for ``minutes``. The last epoch's model is kept
 and scored once on the test split; the validation split is carved from the training data.
+
+Under torchrun every rank takes its slice of each global batch (``batch_size`` per rank, so the global
+batch is ``batch_size × ranks``) and DDP averages the gradients; BatchNorm normalises with each rank's own
+batch statistics (the running statistics are rank 0's, broadcast by DDP). Rank 0 alone validates, writes
+checkpoints and metrics, and tests; the ranks agree on the --minutes clock by taking its maximum each step.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from fashiongan import distributed
 from fashiongan.classify.augment import augment_batch
 from fashiongan.classify.checkpoint import load_checkpoint, save_checkpoint
 from fashiongan.classify.config import ClassifyConfig
@@ -27,7 +33,7 @@ from fashiongan.classify.plots import plot_classifier_curves, plot_confusion_mat
 from fashiongan.classify.scores import score
 from fashiongan.classify.splits import Splits, load_splits
 from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource
-from fashiongan.data.batches import epoch_order
+from fashiongan.data.batches import epoch_shard
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, check_writable_folder, read_json, read_jsonl, write_json
@@ -116,13 +122,18 @@ def _epoch_data(train: ImageDataset, mixer: SyntheticMixer | None, epoch: int, c
 class Loop:
     """What one epoch needs: model, optimizer, RNGs, the budget."""
 
-    model: nn.Module
+    model: nn.Module  # the bare model: saved, validated and tested
     optimizer: torch.optim.Optimizer
     config: ClassifyConfig
     device: torch.device
     shuffle_rng: torch.Generator
     augment_rng: torch.Generator
     total_steps: int  # per the epoch budget (unused with --minutes)
+    forward: nn.Module | None = None  # what the steps call: the model, or its DDP wrapper under torchrun
+
+    @property
+    def global_batch(self) -> int:
+        return (self.config.batch_size or 128) * distributed.world_size()
 
     def fraction(self, progress: Progress) -> float:
         if self.config.minutes is not None:
@@ -139,22 +150,25 @@ class Loop:
         """Images the rest of a max_steps budget can use (None: no step budget)."""
         if self.config.max_steps is None:
             return None
-        return (self.config.max_steps - progress.step) * (self.config.batch_size or 128)
+        return (self.config.max_steps - progress.step) * self.global_batch
 
 
 def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> dict[str, float]:
     """One shuffled pass over ``data`` (stops early when a --minutes budget runs out); mean loss and accuracy."""
-    loop.model.train()
+    forward = loop.forward or loop.model
+    forward.train()
     total_loss, correct, seen = 0.0, 0, 0
     peak = loop.config.lr or 1e-3
-    for indices in epoch_order(len(data), loop.config.batch_size or 128, loop.shuffle_rng):
+    batches = epoch_shard(len(data), loop.config.batch_size or 128, loop.shuffle_rng, distributed.rank(),
+                          distributed.world_size())
+    for indices in batches:
         started = time.perf_counter()
         for group in loop.optimizer.param_groups:
             group["lr"] = one_cycle_lr(loop.fraction(progress), peak)
         images = data.images[indices].to(loop.device, non_blocking=True)
         labels = data.labels[indices].to(loop.device, non_blocking=True)
         x = augment_batch(images, loop.config.augment, loop.augment_rng).contiguous(memory_format=torch.channels_last)
-        logits = loop.model(x)
+        logits = forward(x)
         loss = classification_loss(logits, labels)
         loop.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -165,12 +179,18 @@ def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> 
         seen += len(indices)
         progress.step += 1
         progress.seconds += time.perf_counter() - started
+        if loop.config.minutes is not None and distributed.world_size() > 1:  # one clock: every rank stops together
+            progress.seconds = distributed.all_reduce_max([progress.seconds])[0]
         bar.update(1)
         if not math.isfinite(total_loss):
             raise UserError(f"the classifier loss became NaN at step {progress.step}; try a lower --lr")
         if loop.out_of_time(progress):
             break
-    return {"train_loss": round(total_loss / max(1, seen), 5), "train_accuracy": round(correct / max(1, seen), 5)}
+    sums = distributed.all_reduce_mean({"loss": torch.tensor(total_loss), "correct": torch.tensor(float(correct)),
+                                        "seen": torch.tensor(float(seen))})  # means of sums: the ratios are global
+    seen_all = max(1.0, float(sums["seen"]))
+    return {"train_loss": round(float(sums["loss"]) / seen_all, 5),
+            "train_accuracy": round(float(sums["correct"]) / seen_all, 5)}
 
 
 def _setup(config: ClassifyConfig, splits: Splits, device: torch.device) -> Loop:
@@ -179,10 +199,15 @@ def _setup(config: ClassifyConfig, splits: Splits, device: torch.device) -> Loop
     model = build_classifier(config.preset, train.channels, train.image_size, train.num_classes)
     model = model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr or 1e-3, weight_decay=config.weight_decay)
+    world = distributed.world_size()
     real_per_epoch = len(train) * (1 + (config.synthetic_ratio if config.synthetic else 0))
-    steps_per_epoch = max(1, int(real_per_epoch) // min(config.batch_size or 128, int(real_per_epoch)))
+    steps_per_epoch = max(1, int(real_per_epoch) // min((config.batch_size or 128) * world, int(real_per_epoch)))
+    forward = None
+    if world > 1:  # DDP broadcasts rank 0's initial weights, then averages gradients every step
+        forward = nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
+    augment_seed = config.seed + 1 + 7919 * distributed.rank()  # ranks flip and shift their images differently
     return Loop(model, optimizer, config, device, torch.Generator().manual_seed(config.seed),
-                torch.Generator().manual_seed(config.seed + 1), (config.epochs or 1) * steps_per_epoch)
+                torch.Generator().manual_seed(augment_seed), (config.epochs or 1) * steps_per_epoch, forward)
 
 
 def train_classifier(
@@ -204,35 +229,43 @@ def train_classifier(
     """
     run_dir = Path(run_dir)
     config = config.resolved()
-    device = resolve_device(config.device)
+    device = distributed.init(resolve_device(config.device))  # a no-op unless torchrun started several ranks
     if splits is None:
         splits = load_splits(config.data_config(), config.val_fraction, config.seed, config.per_class)
     mixer = _mixer(config, splits.train, device)  # fail fast on a bad --synthetic, before the folder is made
     loop = _setup(config, splits, device)  # builds the model: a preset that does not fit the data fails here
-    _prepare_run_dir(run_dir, resume)
+    distributed.main_only(lambda: _prepare_run_dir(run_dir, resume))
     progress = load_checkpoint(run_dir, loop) if resume else Progress()
-    write_json(run_dir / "config.json", {"classify": config.to_dict(), "class_names": splits.train.class_names})
+    distributed.main_only(lambda: write_json(run_dir / "config.json", {
+        "classify": config.to_dict(), "class_names": splits.train.class_names}))
     epochs = 10**9 if config.minutes is not None or config.max_steps is not None else (config.epochs or 1)
     log.info("training %s on %d images (%d classes) on %s; run folder %s", config.preset, len(splits.train),
              splits.train.num_classes, device, run_dir)
     total = None if config.minutes is not None else (config.max_steps or loop.total_steps)
-    with tqdm(total=total, initial=progress.step, disable=not progress_bar, unit="step", dynamic_ncols=True) as bar:
+    show = progress_bar and distributed.is_main()
+    with tqdm(total=total, initial=progress.step, disable=not show, unit="step", dynamic_ncols=True) as bar:
         try:
             while progress.epoch < epochs and not loop.out_of_time(progress):
                 data = _epoch_data(splits.train, mixer, progress.epoch, loop.images_left(progress))
                 record = run_epoch(loop, data, progress, bar)
                 progress.epoch += 1
-                val_accuracy = score(loop.model, splits.val, device)["accuracy"] if len(splits.val) else None
-                record = {"epoch": progress.epoch, "step": progress.step, **record, "val_accuracy": val_accuracy,
-                          "lr": loop.optimizer.param_groups[0]["lr"], "seconds": round(progress.seconds, 1)}
-                save_checkpoint(run_dir, loop, progress)
-                append_jsonl(run_dir / "history.jsonl", record)
-                bar.set_description(f"epoch {progress.epoch} val acc {record['val_accuracy']}")
+                distributed.main_only(lambda record=record: end_epoch(run_dir, loop, splits, progress, record, bar))
         except KeyboardInterrupt:
             log.warning("interrupted: the checkpoint of epoch %d is kept; continue with --resume", progress.epoch)
             return ClassifyResult(run_dir, interrupted=True)
-    metrics = finish(run_dir, loop, splits, progress, mixer, command, plots)
-    return ClassifyResult(run_dir, metrics)
+    metrics = distributed.main_only(lambda: finish(run_dir, loop, splits, progress, mixer, command, plots))
+    return ClassifyResult(run_dir, metrics or {})
+
+
+def end_epoch(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, record: dict[str, float],
+              bar: tqdm) -> None:
+    """Validate, then save the checkpoint and the epoch's line of history.jsonl (rank 0's job)."""
+    val_accuracy = score(loop.model, splits.val, loop.device)["accuracy"] if len(splits.val) else None
+    record = {"epoch": progress.epoch, "step": progress.step, **record, "val_accuracy": val_accuracy,
+              "lr": loop.optimizer.param_groups[0]["lr"], "seconds": round(progress.seconds, 1)}
+    save_checkpoint(run_dir, loop, progress)
+    append_jsonl(run_dir / "history.jsonl", record)
+    bar.set_description(f"epoch {progress.epoch} val acc {record['val_accuracy']}")
 
 
 def finish(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, mixer: SyntheticMixer | None,

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from fashiongan.cli.common import float_in, int_at_least
+from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least
 from fashiongan.errors import UserError
 
 PRESET_NAMES = ("fmnist-cnn", "small-cnn", "binary256")  # classify.model.PRESETS (kept import-free for --help)
@@ -116,6 +116,7 @@ def _train(args: argparse.Namespace) -> int:
     config = load_run(args.out)[0] if args.resume else _config(args)
     if args.resume:  # the budget may grow; everything else is the saved config
         config.epochs, config.minutes = args.epochs or config.epochs, args.minutes or config.minutes
+    check_out_given_under_torchrun(args.out)
     run_dir = Path(args.out) if args.out else _default_run_dir()
     command = _command_line(args)
     result = train_classifier(config, run_dir, resume=args.resume, progress_bar=not args.no_progress,
@@ -123,6 +124,8 @@ def _train(args: argparse.Namespace) -> int:
     if result.interrupted:
         print(f"Interrupted; continue with: fashiongan classify train --resume --out {run_dir}")
         return 130
+    if not result.metrics:  # a rank other than 0 under torchrun: rank 0 tests and reports
+        return 0
     m = result.metrics
     print(f"Test accuracy {m['test_accuracy']:.4f} on {m['test_images']} {m['test_split']} test images "
           f"after {m['epochs']} epochs ({m['train_seconds']:.0f} s). Run folder: {run_dir}")

@@ -70,3 +70,13 @@ def seeds(text: str) -> list[int]:
             f"at most {MAX_SEEDS:,} seeds in a list; for more images use --seed S --n N"
         )
     return [seed for r in ranges for seed in r]
+
+
+def check_out_given_under_torchrun(out: str | None) -> None:
+    """Under torchrun every rank must write to one folder: a default ``runs/…-NNN`` could differ per rank."""
+    import os
+
+    from fashiongan.errors import UserError
+
+    if out is None and os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+        raise UserError("under torchrun, pass --out RUN_DIR: every rank must use the same run folder")

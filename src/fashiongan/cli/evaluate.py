@@ -40,6 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--n",
+        "--num-images",  # under torchrun: its own parser takes "--n" for an abbreviation of its flags
+        dest="n",
         type=int_at_least(10, MAX_N),
         metavar="N",
         help=f"images to generate from RUN_DIR (default 10000, at most {MAX_N:,}: all are held in memory)",
@@ -108,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         n = args.n if args.n is not None else DEFAULT_N
         result = evaluate_run(args.run_dir, n, checkpoint=args.checkpoint, **common)
+    if result is None:  # a rank other than 0 under torchrun: rank 0 reports
+        return 0
     print(format_table(result))
     for path in result["outputs"].values():
         if path:

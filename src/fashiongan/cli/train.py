@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fashiongan.cli.common import float_in
+from fashiongan.cli.common import check_out_given_under_torchrun, float_in
 from fashiongan.cli.options import add_config_flags, config_help, flag_name, given_config_overrides
 from fashiongan.config import PRESETS, RunConfig, apply_overrides, declaration, make_config, validate
 from fashiongan.errors import UserError
@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from fashiongan.training.loop import train
 
+    check_out_given_under_torchrun(args.out)
     run_dir = Path(args.out) if args.out else default_run_dir(config.preset)
     check_writable_folder(run_dir, "--out")  # now, not after the data is loaded
     result = train(config, run_dir, resume=args.resume, progress_bar=not args.no_progress)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from fashiongan import __version__
+from fashiongan import __version__, distributed
 from fashiongan.config import DataConfig
 from fashiongan.errors import UserError
 from fashiongan.evaluation.features import SHIPPED_WEIGHTS, EvaluatorInfo, compute_features, load_evaluator
@@ -30,7 +30,7 @@ from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.evaluation.prdc import DEFAULT_K
 from fashiongan.evaluation.report import format_table, write_report
 from fashiongan.evaluation.samples_npz import check_labels_range, load_samples
-from fashiongan.evaluation.stats import Reference, load_real, reference_features, reference_split
+from fashiongan.evaluation.stats import Reference, cached_result, load_real, reference_features, reference_split
 from fashiongan.io import check_writable_file, check_writable_folder, write_json
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,9 @@ def _evaluate(
     floor: bool = True,
     seed: int = 0,
     source: str = "the samples",
+    extracted: tuple[np.ndarray, np.ndarray, float] | None = None,
 ) -> Evaluation:
+    """Every metric; ``extracted`` = (features, probs, seconds) when the images' features are already known."""
     net, info = evaluator
     images, labels = images.cpu(), None if labels is None else labels.cpu()
     _check_fit(images, info, source)
@@ -119,8 +121,8 @@ def _evaluate(
     seconds["reference_features"] = time.perf_counter() - started
 
     tick = time.perf_counter()
-    features, probs = compute_features(net, images, device=device)
-    seconds["features"] = time.perf_counter() - tick
+    features, probs = compute_features(net, images, device=device) if extracted is None else extracted[:2]
+    seconds["features"] = time.perf_counter() - tick if extracted is None else extracted[2]
     tick = time.perf_counter()
     class_labels = _class_labels(labels, info, reference_data.class_names)
     result = feature_metrics(features, probs, class_labels, ref, seed=seed)
@@ -144,11 +146,13 @@ def _evaluate(
         floor_n = min(len(images), len(train_ref))
         pick = np.sort(np.random.default_rng(seed).choice(len(train_ref), floor_n, replace=False))
         floor_labels = None if class_labels is None else train_ref.labels[pick]
-        result["floor"] = feature_metrics(
-            train_ref.features[pick], train_ref.probs[pick], floor_labels, ref, seed=seed
+        result["floor"] = cached_result(  # a pure function of real data and settings: computed once
+            ["floor", ref.key, train_ref.key, floor_n, seed, floor_labels is not None, DEFAULT_K, DEFAULT_SUBSETS,
+             DEFAULT_SPLITS, __version__],
+            lambda: feature_metrics(train_ref.features[pick], train_ref.probs[pick], floor_labels, ref, seed=seed),
         )
         seconds["floor"] = time.perf_counter() - tick
-    seconds["total"] = time.perf_counter() - started
+    seconds["total"] = time.perf_counter() - started + (extracted[2] if extracted is not None else 0.0)
     result["class_names"] = list(info.class_names)  # the classes of the histogram and confusion matrix
     result["protocol"] = _protocol(len(images), ref, floor_n, info, seed, data_config, seconds)
     return evaluation
@@ -314,41 +318,68 @@ def evaluate_run(
     device: str = "auto",
     inception: bool = False,
     evaluator_path: str | Path | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """Generate ``n`` images from a run (seeds seed..seed+n-1, classes cycling) and evaluate them.
 
     Writes ``json_path`` (default RUN_DIR/eval.json) atomically and the report into ``report_dir``
-    (default RUN_DIR/eval/). Returns the result dict.
+    (default RUN_DIR/eval/). Returns the result dict. Under torchrun every rank generates and extracts
+    features for its share of the images, rank 0 gathers them, measures, writes and returns the result;
+    the other ranks return None.
     """
-    from fashiongan.generate import generate, load_run_config
+    from fashiongan.generate import load_run_config
     from fashiongan.run.device import resolve_device
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
     json_path, report_dir = json_path or run_dir / "eval.json", report_dir or run_dir / "eval"
-    check_outputs(json_path, report_dir)
-    torch_device = resolve_device(device)
+    torch_device = distributed.init(resolve_device(device))  # a no-op unless torchrun started several ranks
+    distributed.main_only(lambda: check_outputs(json_path, report_dir))
     evaluator = load_evaluator(evaluator_path or config.train.evaluator, device=torch_device)
+    images, labels, extracted, generate_seconds = _generate_and_extract(
+        run_dir, n, seed, checkpoint, torch_device, evaluator[0])
+
+    def measure() -> dict[str, Any]:
+        evaluation = _evaluate(images, labels, config.data, evaluator, device=torch_device, seed=seed,
+                               source=str(run_dir), extracted=extracted)
+        protocol = evaluation.result["protocol"]
+        protocol["generator"] = {"run_dir": str(run_dir), "checkpoint": checkpoint, "seeds": f"{seed}-{seed + n - 1}"}
+        protocol["seconds"]["generate"] = round(generate_seconds, 2)
+        protocol["processes"] = distributed.world_size()
+        return _finish(evaluation, json_path, report_dir, inception, torch_device)
+
+    return distributed.main_only(measure)
+
+
+def rank_block(n: int) -> tuple[int, int]:
+    """This rank's contiguous share [start, stop) of n images (all of them in one process)."""
+    world, rank = distributed.world_size(), distributed.rank()
+    per_rank = -(-n // world)
+    return min(n, rank * per_rank), min(n, (rank + 1) * per_rank)
+
+
+def _generate_and_extract(
+    run_dir: Path, n: int, seed: int, checkpoint: str, device: torch.device, net: EvaluatorNet
+) -> tuple[torch.Tensor, torch.Tensor | None, tuple[np.ndarray, np.ndarray, float], float]:
+    """Images seed..seed+n-1 and their evaluator features; under torchrun each rank makes its block of them
+    and every rank ends up with all N, in the order one process would make them."""
+    from fashiongan.generate import generate
+
+    start, stop = rank_block(n)
     tick = time.perf_counter()
-    samples = generate(run_dir, n=n, seed=seed, checkpoint=checkpoint, device=device)
+    samples = generate(run_dir, seeds=range(seed + start, seed + stop), checkpoint=checkpoint, device=device,
+                       label_start=start)  # type: ignore[arg-type]
     generate_seconds = time.perf_counter() - tick
-    evaluation = _evaluate(
-        samples.images,
-        samples.labels,
-        config.data,
-        evaluator,
-        device=torch_device,
-        seed=seed,
-        source=str(run_dir),
-    )
-    protocol = evaluation.result["protocol"]
-    protocol["generator"] = {
-        "run_dir": str(run_dir),
-        "checkpoint": checkpoint,
-        "seeds": f"{seed}-{seed + n - 1}",
-    }
-    protocol["seconds"]["generate"] = round(generate_seconds, 2)
-    return _finish(evaluation, json_path, report_dir, inception, torch_device)
+    tick = time.perf_counter()
+    features, probs = compute_features(net, samples.images, device=device)
+    feature_seconds = time.perf_counter() - tick
+    images, labels = samples.images, samples.labels
+    if distributed.world_size() > 1:
+        images = distributed.gather_rows(images)
+        labels = None if labels is None else distributed.gather_rows(labels)
+        features = distributed.gather_rows(torch.from_numpy(features)).numpy()
+        probs = distributed.gather_rows(torch.from_numpy(probs)).numpy()
+        generate_seconds, feature_seconds = distributed.all_reduce_max([generate_seconds, feature_seconds])
+    return images, labels, (features, probs, feature_seconds), generate_seconds
 
 
 def evaluate_npz(
