@@ -117,8 +117,8 @@ class TrainConfig:
                               high=1.0)
     ema_kimg: float = option(0.0, "half-life of the generator EMA in thousands of images (0: no EMA)", low=0.0,
                              high=1e6, flag="ema-kimg")
-    ema_rampup: float = option(0.05, "EMA half-life ramps up over this fraction of training (0: none)", low=0.0,
-                               high=1.0)
+    ema_rampup: float = option(0.05, "EMA half-life is at most this share of the images seen so far (0: none)",
+                               low=0.0, high=1.0)
     augment: str = option("none", "DiffAugment policy for D's inputs: none, or a comma list of translation, "
                           "cutout, color", flag="augment")
     precision: str = option("fp32", "fp32, bf16 autocast, or auto (bf16 where the device has it natively)",

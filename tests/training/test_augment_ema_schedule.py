@@ -37,9 +37,12 @@ def test_augment_policy_is_differentiable_and_none_is_none():
 
 
 def test_ema_beta_gives_the_half_life_in_images_and_ramps_up():
-    beta = ema_beta(batch_size=100, ema_kimg=1.0, progress_fraction=1.0, rampup=0.05)
+    beta = ema_beta(batch_size=100, ema_kimg=1.0, images_seen=100_000, rampup=0.05)
     assert beta ** 10 == pytest.approx(0.5)  # 10 steps of 100 images = 1 kimg
-    assert ema_beta(100, 1.0, 0.0, 0.05) == pytest.approx(0.0, abs=1e-12)  # at the start: follow G
+    assert ema_beta(100, 1.0, 0, 0.05) == pytest.approx(0.0, abs=1e-12)  # at the start: follow G
+    early = ema_beta(100, 1.0, 4_000, 0.05)  # half-life capped at 5 % of 4,000 images seen = 200 images
+    assert early ** 2 == pytest.approx(0.5)
+    assert ema_beta(100, 1.0, 4_000, 0.0) == pytest.approx(beta)  # no ramp-up: the full half-life at once
 
 
 def test_ema_update_moves_towards_the_model_and_recomputes_batchnorm():

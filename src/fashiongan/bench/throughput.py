@@ -30,7 +30,7 @@ def training_step(state: GANState, config: RunConfig, data: ImageDataset) -> Cal
     images = place_images(data.images, device)
     labels = data.labels.to(images.device)
     batches = endless_batches(len(data), config.train.batch_size, config.train.seed, images.device)
-    beta = ema_beta(config.train.batch_size, config.train.ema_kimg, 0.5, config.train.ema_rampup)
+    beta = ema_beta(config.train.batch_size, config.train.ema_kimg, 10**9, config.train.ema_rampup)
     meter = EpochMeter()
     conditional = config.model.conditional
 

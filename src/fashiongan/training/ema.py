@@ -1,8 +1,9 @@
 """An exponential moving average of the generator's weights, which samples better than G itself.
 
-The EMA's half-life is counted in images (Karras et al. 2019/2020: ema_kimg) and ramps up over the first
-part of training, so early EMA weights are not an average of random ones. BatchNorm statistics cannot be
-averaged meaningfully: before the EMA copy samples, they are recomputed from a few batches of noise.
+The EMA's half-life is counted in images (Karras et al. 2019/2020: ema_kimg) and is at most a share of
+the images seen so far (ema_rampup), so early EMA weights are not an average of random ones. BatchNorm
+statistics cannot be averaged meaningfully: before the EMA copy samples, they are recomputed from a few
+batches of noise.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ def make_ema(generator: nn.Module) -> nn.Module:
     return ema
 
 
-def ema_beta(batch_size: int, ema_kimg: float, progress_fraction: float, rampup: float) -> float:
-    """Decay per step for a half-life of ``ema_kimg`` thousand images, ramped up over ``rampup`` of training."""
+def ema_beta(batch_size: int, ema_kimg: float, images_seen: int, rampup: float) -> float:
+    """Decay per step for a half-life of ``ema_kimg`` thousand images, but at most ``rampup`` × the images
+    seen so far (Karras et al. 2020, ``ema_rampup``): early on the EMA follows G closely instead of
+    averaging in the random start. Measured here: with the half-life ramped up over 5 % of the *budget*
+    instead, the EMA copy of a 1-minute run scored worse than G itself (FID 222 against 188)."""
     half_life = ema_kimg * 1000.0
     if rampup > 0:
-        half_life *= min(1.0, progress_fraction / rampup)
+        half_life = min(half_life, rampup * images_seen)
     return 0.5 ** (batch_size / max(half_life, 1e-8))
 
 

@@ -205,7 +205,7 @@ def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> s
             real_uint8, real_labels = gather_batch(s.images, s.labels, indices, s.device)
             real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
             global_batch = real.shape[0] * s.world_size
-            beta = ema_beta(global_batch, config.train.ema_kimg, progress_fraction(s), config.train.ema_rampup)
+            beta = ema_beta(global_batch, config.train.ema_kimg, s.progress.images_seen, config.train.ema_rampup)
             stats = train_step(state, real, real_labels if labels_wanted else None, beta)
             meter.add(stats, real.shape[0])
             s.progress.step += 1
