@@ -183,3 +183,16 @@ def test_class_names_fix_the_label_order(tiny_image_folder, tmp_path):
     assert data.class_names == names and data.labels.unique().tolist() == [1, 2, 3]
     with pytest.raises(UserError, match=r"has classes \['shoes'\] that are not in"):
         load_image_folder(tiny_image_folder, 28, 3, cache_dir=tmp_path, class_names=["bags", "dresses"])
+
+
+def test_the_cache_is_an_npy_file_mapped_back_copy_on_write(tiny_image_folder, tmp_path):
+    first = load_image_folder(tiny_image_folder, 28, 3, cache_dir=tmp_path)
+    (npy,) = tmp_path.glob("*.npy")
+    on_disk = np.load(npy)  # decoded straight into this file: a folder larger than memory never is in it whole
+    assert on_disk.dtype == np.uint8 and np.array_equal(on_disk[: len(first)], first.images.numpy())
+    second = load_image_folder(tiny_image_folder, 28, 3, cache_dir=tmp_path)
+    assert torch.equal(second.images, first.images) and torch.equal(second.labels, first.labels)
+    second.images[0] += 1  # a caller that changes its images changes its own copy, never the cache
+    assert np.array_equal(np.load(npy), on_disk)
+    batch = second.images.index_select(0, torch.tensor([3, 1]))  # the training loop's batch path
+    assert torch.equal(batch, first.images[[3, 1]])

@@ -16,7 +16,7 @@ def feature_extraction(device: torch.device, n: int) -> Callable[[], object]:
     net, info = load_evaluator(None, device=device)
     generator = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (n, info.channels, 28, 28), dtype=torch.uint8, generator=generator)
-    return lambda: compute_features(net, images, device=device)
+    return lambda: compute_features(net, images, device=device, progress=False)
 
 
 def full_evaluation(draw: Callable[[], torch.Tensor], labels: torch.Tensor | None, data: DataConfig,

@@ -2,6 +2,11 @@
 
 ``read_image`` is the one per-file validate-and-decode function; ``fashiongan data check`` (checks.py)
 uses it too, so the checker and the loader always agree on which files are bad.
+
+The cache is a plain .npy file that images are decoded straight into and that is read back memory-mapped:
+a folder larger than memory is never held in it whole, neither while decoding nor while training. The
+batch path is unchanged (``index_select`` on the mapped tensor reads just the batch's pages, and the
+operating system keeps the hot ones in its page cache).
 """
 
 from __future__ import annotations
@@ -21,13 +26,13 @@ from tqdm import tqdm
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.scan import FolderScan, describe_skipped, scan
 from fashiongan.errors import UserError
-from fashiongan.io import load_tensors, save_tensors, write_json
+from fashiongan.io import atomic_path, load_tensors, save_tensors, write_json
 from fashiongan.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-CACHE_VERSION = 1  # bump when decoding changes, so old caches are not reused
+CACHE_VERSION = 2  # bump when decoding or the cache layout changes, so old caches are not reused
 WHITE = 255
 
 
@@ -142,14 +147,18 @@ def _cache_key(root: Path, files: list[tuple[Path, str]], options: dict) -> str:
 
 
 def _read_cache(stem: Path) -> tuple[ImageDataset, int] | None:
-    """The cached dataset and its count of skipped files, or None if absent or damaged."""
-    meta_path, tensors_path = stem.with_suffix(".json"), stem.with_suffix(".safetensors")
+    """The cached dataset (images memory-mapped) and its count of skipped files, or None if absent or damaged."""
+    meta_path = stem.with_suffix(".json")
     if not meta_path.is_file():  # the JSON is written last, so its presence means the cache is complete
         return None
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        tensors = load_tensors(tensors_path, what="folder cache")
-        dataset = ImageDataset(tensors["images"], tensors["labels"], list(meta["class_names"]))
+        labels = load_tensors(stem.with_suffix(".safetensors"), what="folder cache")["labels"]
+        count = int(meta["count"])
+        mapped = np.load(stem.with_suffix(".npy"), mmap_mode="c")  # copy-on-write: a writable array, never written
+        if mapped.dtype != np.uint8 or mapped.ndim != 4 or len(mapped) < count or len(labels) != count:
+            raise ValueError(f"unexpected cache contents {mapped.dtype} {mapped.shape}, {len(labels)} labels")
+        dataset = ImageDataset(torch.from_numpy(mapped[:count]), labels, list(meta["class_names"]))
         return dataset, int(meta["skipped"])
     except (OSError, ValueError, KeyError, AssertionError, UserError) as exc:
         log.debug("ignoring damaged folder cache %s (%s)", stem, exc)
@@ -157,9 +166,11 @@ def _read_cache(stem: Path) -> tuple[ImageDataset, int] | None:
 
 
 def _decode_all(
-    files: list[tuple[Path, str]], class_names: list[str], image_size: int, channels: int, square: str
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    images = torch.empty((len(files), channels, image_size, image_size), dtype=torch.uint8)
+    files: list[tuple[Path, str]], class_names: list[str], image_size: int, channels: int, square: str,
+    images: np.ndarray,
+) -> tuple[torch.Tensor, int]:
+    """Decode into ``images`` (len(files), C, S, S) uint8, good images first; returns their labels and how
+    many files were bad (the rows after the good ones stay unused)."""
     labels = torch.empty(len(files), dtype=torch.int64)
     index = {name: i for i, name in enumerate(class_names)}
     good = 0
@@ -168,12 +179,10 @@ def _decode_all(
             image = read_image(path)
         except BadImageError:
             continue
-        images[good] = image_to_tensor(image, image_size, channels, square)
+        images[good] = image_to_tensor(image, image_size, channels, square).numpy()
         labels[good] = index[class_name]
         good += 1
-    if good < len(files):
-        images, labels = images[:good].clone(), labels[:good].clone()
-    return images, labels, len(files) - good
+    return labels[:good].clone(), len(files) - good
 
 
 def _check_options(image_size: int, channels: int, square: str) -> None:
@@ -241,15 +250,24 @@ def _warn_about(scanned: FolderScan) -> None:
 def _load_or_decode(
     root: Path, files: list[tuple[Path, str]], options: dict, stem: Path
 ) -> tuple[ImageDataset, int]:
-    """Read the cache at ``stem`` or decode every file and write it there (atomically, JSON last)."""
+    """Read the cache at ``stem`` or decode every file into it (each file atomic, the JSON last), then map it."""
     cached = _read_cache(stem)
     if cached is not None:
         return cached
-    class_names = options["class_names"]
-    images, labels, skipped = _decode_all(
-        files, class_names, options["image_size"], options["channels"], options["square"]
-    )
-    if len(images):
-        save_tensors(stem.with_suffix(".safetensors"), {"images": images, "labels": labels})
-        write_json(stem.with_suffix(".json"), {"root": str(root.resolve()), "skipped": skipped, **options})
-    return ImageDataset(images, labels, list(class_names)), skipped
+    class_names, size, channels = options["class_names"], options["image_size"], options["channels"]
+    with atomic_path(stem.with_suffix(".npy")) as tmp:
+        images = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(files), channels, size, size))
+        labels, skipped = _decode_all(files, class_names, size, channels, options["square"], images)
+        images.flush()
+        del images  # unmapped before the rename
+    if not len(labels):
+        stem.with_suffix(".npy").unlink()
+        empty = torch.empty((0, channels, size, size), dtype=torch.uint8)
+        return ImageDataset(empty, labels, list(class_names)), skipped
+    save_tensors(stem.with_suffix(".safetensors"), {"labels": labels})
+    write_json(stem.with_suffix(".json"), {"root": str(root.resolve()), "skipped": skipped, "count": len(labels),
+                                           **options})
+    cached = _read_cache(stem)
+    if cached is None:
+        raise UserError(f"the folder cache {stem}.npy could not be read back after writing it")
+    return cached

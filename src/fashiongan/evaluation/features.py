@@ -142,7 +142,8 @@ def _check_images(net: EvaluatorNet, images: torch.Tensor) -> None:
 
 @torch.no_grad()
 def compute_features(
-    net: EvaluatorNet, images: torch.Tensor, batch_size: int = 500, device: str | torch.device = "cpu"
+    net: EvaluatorNet, images: torch.Tensor, batch_size: int = 500, device: str | torch.device = "cpu",
+    progress: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate features and class probabilities of uint8 ``images`` (N, C, H, W).
 
@@ -153,12 +154,13 @@ def compute_features(
     _check_images(net, images)
     device = torch.device(device)
     was_training = net.training
-    net.to(device).eval()
+    net.to(device, memory_format=torch.channels_last).eval()  # channels-last convolutions: faster on CPUs
     features, probs = [], []
     starts = range(0, len(images), batch_size)
-    quiet = len(images) < PROGRESS_MIN_IMAGES
+    quiet = len(images) < PROGRESS_MIN_IMAGES or not progress
     for start in tqdm(starts, desc="features", unit="batch", leave=False, disable=quiet):
-        logits, feats = net.forward_features(scale_to_unit(images[start : start + batch_size].to(device)))
+        batch = scale_to_unit(images[start : start + batch_size].to(device))
+        logits, feats = net.forward_features(batch.contiguous(memory_format=torch.channels_last))
         features.append(feats.double().cpu())
         probs.append(torch.softmax(logits.double(), dim=1).cpu())
     net.train(was_training)

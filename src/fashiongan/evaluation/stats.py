@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +29,7 @@ from fashiongan.evaluation.features import EvaluatorInfo, compute_features
 from fashiongan.evaluation.fid import feature_stats
 from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.evaluation.prdc import DEFAULT_K, knn_radii
-from fashiongan.io import load_tensors, save_tensors
+from fashiongan.io import load_tensors, read_json, save_tensors, write_json
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,31 @@ def cache_path(key: str) -> Path:
     from fashiongan.paths import user_cache_dir
 
     return user_cache_dir() / CACHE_SUBDIR / f"{key}.safetensors"
+
+
+def cached_result(parts: list[Any], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()``, kept as JSON in the cache under a hash of ``parts`` (everything the result depends on).
+
+    For the floor: the same real images, reference and settings always give the same numbers, and they
+    cost about as much as the generated images' own metrics.
+    """
+    from fashiongan.paths import user_cache_dir
+
+    key = hashlib.sha256(json.dumps([CACHE_VERSION, *parts], sort_keys=True).encode()).hexdigest()[:32]
+    path = user_cache_dir() / CACHE_SUBDIR / f"result-{key}.json"
+    if path.is_file():
+        try:
+            saved = read_json(path, "cached result")
+            if isinstance(saved, dict):
+                return saved
+        except UserError as exc:
+            log.warning("ignoring unreadable cached result %s (%s); recomputing it", path, exc)
+    result = compute()
+    try:
+        write_json(path, result)
+    except OSError as exc:  # a read-only cache costs time, not correctness
+        log.warning("could not write the cached result %s (%s)", path, exc)
+    return result
 
 
 def _read_cache(path: Path, key: str, split: str, class_names: list[str]) -> Reference | None:

@@ -94,7 +94,7 @@ def load_model_folder(
     generator = build_generator(config)
     load_weights(generator, path / WEIGHTS_FILE)
     device = device if isinstance(device, torch.device) else resolve_device(device)
-    return generator.to(device).eval(), config, class_names
+    return generator.to(device, memory_format=torch.channels_last).eval(), config, class_names
 
 
 def model_card(meta: dict[str, Any], has_samples: bool, eval_numbers: dict[str, Any] | None) -> str:
