@@ -111,6 +111,17 @@ def test_the_filter_lever_adds_arms_judged_by_the_cells_real_only_classifier(fmn
     assert "classic+gan@1+filter" in write_report(tmp_path / "out")[1].read_text()
 
 
+def test_the_truncation_lever_adds_arms_sampling_with_less_noise(fmnist_dir: Path, tmp_path: Path):
+    plan = tiny_plan(fmnist_dir, seeds=[0], truncation=0.7)
+    assert "truncation" not in tiny_plan(fmnist_dir).comparable()  # studies saved before the lever continue
+    (cell,) = run_study(plan, tmp_path / "out")
+    assert [a["arm"] for a in cell["arms"]] == ["real", "classic", "classic+gan@1", "classic+gan@1+trunc"]
+    config = json.loads((tmp_path / "out" / "work" / "n2-s0" / "classic+gan-1+trunc" / "config.json").read_text())
+    assert config["classify"]["synthetic_truncation"] == 0.7
+    plain = json.loads((tmp_path / "out" / "work" / "n2-s0" / "classic+gan-1" / "config.json").read_text())
+    assert plain["classify"]["synthetic_truncation"] == 1.0
+
+
 def test_under_torchrun_a_rank_runs_its_cells_as_single_processes(fmnist_dir: Path, tmp_path: Path, monkeypatch):
     # torchrun's environment without a process group: were it left in place, the cell's GAN and classifier
     # trainings would try to join the other ranks' (different) jobs instead of running alone

@@ -43,6 +43,18 @@ def test_source_draws_through_generate_with_the_asked_classes(gan_run: Path):
     assert torch.equal(drawn.images, expected) and drawn.labels.tolist() == [0, 1, 1]
 
 
+def test_truncation_draws_through_the_sampling_path_with_smaller_noise(gan_run: Path):
+    labels = torch.tensor([0, 1, 2, 3])
+    full = SyntheticSource.open(gan_run, ["class0", "class1", "class2", "class3"], torch.device("cpu"))
+    truncated = SyntheticSource.open(gan_run, ["class0", "class1", "class2", "class3"], torch.device("cpu"), 0.5)
+    generator, _, _ = load_generator(gan_run)
+    expected = sample(generator, [9, 10, 11, 12], labels, torch.device("cpu"), truncation=0.5)
+    drawn = truncated.draw(labels, first_seed=9)
+    assert torch.equal(drawn.images, expected) and not torch.equal(drawn.images, full.draw(labels, 9).images)
+    with pytest.raises(UserError, match="--synthetic-truncation must be in"):
+        ClassifyConfig(synthetic=str(gan_run), synthetic_truncation=1.5)._check_synthetic()
+
+
 def test_fresh_mode_draws_new_images_each_epoch_and_cached_reuses_them(gan_run: Path):
     real = banded(8, 4, 0)
     source = SyntheticSource.open(gan_run, real.class_names, torch.device("cpu"))

@@ -65,7 +65,8 @@ def test_binary_folder_run_uses_a_stratified_test_split(tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["classify", "train", "--synthetic-ratio", "2"], "--synthetic-ratio and --synthetic-mode need --synthetic"),
+    (["classify", "train", "--synthetic-ratio", "2"], "--synthetic-ratio, --synthetic-mode and --synthetic-truncation"),
+    (["classify", "train", "--synthetic-truncation", "0.5"], "need --synthetic GAN_RUN"),
     (["classify", "train", "--preset", "binary256", "--data-dir", "{fmnist}", "--out", "{tmp}/r"],
      "preset binary256 is a two-class classifier; the data has 10 classes"),
     (["classify", "train", "--data", "{tmp}/nope"], "--data {tmp}/nope: no such folder"),

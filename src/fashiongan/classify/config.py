@@ -33,6 +33,7 @@ class ClassifyConfig:
     synthetic_mode: str = "fresh"  # "fresh" (new images every epoch) or "cached" (one set)
     synthetic_filter: str | None = None  # a classifier run: keep GAN images it assigns to the asked class
     synthetic_min_confidence: float = 0.5  # ... with at least this probability
+    synthetic_truncation: float = 1.0  # noise std of the GAN images; below 1 trades variety for fidelity
     per_class: int | None = None  # keep this many training images per class (seeded)
     val_fraction: float = 0.1  # share of the training images held out for validation
     seed: int = 0
@@ -81,6 +82,8 @@ class ClassifyConfig:
             raise UserError(f"--synthetic-min-confidence must be in [0, 1]; got {self.synthetic_min_confidence}")
         if self.synthetic_filter is not None and self.synthetic is None:
             raise UserError("--synthetic-filter needs --synthetic GAN_RUN")
+        if not 0 < self.synthetic_truncation <= 1:
+            raise UserError(f"--synthetic-truncation must be in (0, 1]; got {self.synthetic_truncation}")
         if not 0 < self.synthetic_ratio <= 100:
             raise UserError(f"--synthetic-ratio must be in (0, 100]; got {self.synthetic_ratio}")
 

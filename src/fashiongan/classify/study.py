@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 VAL_PER_CLASS = 100  # validation images per class, held out of every cell's draw (fixed seed)
 VAL_SEED = 12345
+OPTIONAL_LEVERS = ("truncation",)  # StudyPlan fields added after studies were saved
 MIN_EPOCH_IMAGES = 2560  # a small subset is repeated up to this many images per epoch (fewer tiny epochs)
 
 
@@ -53,19 +54,23 @@ class StudyPlan:
     device: str = "auto"
     gan_overrides: dict[str, Any] = field(default_factory=dict)  # extra GAN config keys (levers; tiny tests)
     filter_confidence: float | None = None  # also GAN arms whose images the real arm's classifier accepts
+    truncation: float | None = None  # also GAN arms sampling with this noise std (fidelity for variety)
 
     def arms(self) -> list[tuple[str, str, float | None]]:
         """(arm name, augmentation, GAN ratio or None) for each classifier a cell trains, the real arm first."""
         filtered = [(f"classic+gan@{r:g}+filter", "classic", r) for r in self.ratios] if self.filter_confidence else []
+        truncated = [(f"classic+gan@{r:g}+trunc", "classic", r) for r in self.ratios] if self.truncation else []
         return [("real", "none", None), ("classic", "classic", None),
-                *((f"classic+gan@{r:g}", "classic", r) for r in self.ratios), *filtered]
+                *((f"classic+gan@{r:g}", "classic", r) for r in self.ratios), *filtered, *truncated]
 
     def cells(self) -> list[tuple[int | None, int]]:
         return [(n, seed) for n in self.per_class for seed in self.seeds]
 
     def comparable(self) -> dict[str, Any]:
-        """The fields that must match for cells of two runs to belong to one study (not the device)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("device", "data_dir")}
+        """The fields that must match for cells of two runs to belong to one study (not the device). A lever
+        that is off is left out, so a study saved before that lever existed can still be continued."""
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k not in ("device", "data_dir") and not (k in OPTIONAL_LEVERS and v is None)}
 
 
 def cell_name(per_class: int | None, seed: int) -> str:
@@ -136,6 +141,8 @@ def train_arm(plan: StudyPlan, arm: tuple[str, str, float | None], splits: Split
         if name.endswith("+filter"):  # the cell's real-only classifier judges each GAN image
             config.synthetic_filter = str(run_dir.parent / "real")
             config.synthetic_min_confidence = plan.filter_confidence or 0.5
+        if name.endswith("+trunc"):
+            config.synthetic_truncation = plan.truncation or 1.0
         resume = (run_dir / "checkpoints").is_dir()
         metrics = train_classifier(config, run_dir, resume=resume, splits=splits, progress_bar=False,
                                    plots=False).metrics

@@ -59,9 +59,9 @@ def summarise(table: list[dict[str, Any]]) -> dict[Any, dict[str, dict[str, Any]
 
 
 def best_gan_arm(arms: dict[str, dict[str, Any]]) -> str | None:
-    """The GAN arm with the best mean validation accuracy (ties: the lower ratio, listed first)."""
+    """The GAN arm with the best mean validation accuracy (ties: plain arms, then the lower ratio, first)."""
     gan = [a for a in arms if a.startswith("classic+gan")]
-    gan.sort(key=lambda a: (a.endswith("+filter"), float(a.split("@")[1].split("+")[0])))
+    gan.sort(key=lambda a: ("+" in a.split("@")[1], float(a.split("@")[1].split("+")[0])))
     return max(gan, key=lambda a: arms[a]["val_mean"] or 0.0) if gan else None
 
 

@@ -29,9 +29,11 @@ class SyntheticSource:
     class_map: torch.Tensor  # classifier label -> generator label
     device: torch.device
     run_dir: Path
+    truncation: float = 1.0  # noise std (the EMA generator samples when the run has one)
 
     @classmethod
-    def open(cls, run_dir: str | Path, class_names: list[str], device: torch.device) -> SyntheticSource:
+    def open(cls, run_dir: str | Path, class_names: list[str], device: torch.device,
+             truncation: float = 1.0) -> SyntheticSource:
         """Load ``run_dir``'s generator; its classes must include every class of the classifier's data."""
         try:
             generator, config, gan_classes = load_generator(run_dir, "last", device)
@@ -46,7 +48,7 @@ class SyntheticSource:
         if missing:
             raise UserError(f"--synthetic {run_dir} has no class {missing[0]!r}; its classes: {', '.join(gan_classes)}")
         class_map = torch.tensor([gan_classes.index(name) for name in class_names], dtype=torch.int64)
-        return cls(generator, class_map, device, Path(run_dir))
+        return cls(generator, class_map, device, Path(run_dir), truncation)
 
     def check_shape(self, data: ImageDataset) -> None:
         shape = (self.generator.channels, self.generator.image_size)
@@ -57,7 +59,7 @@ class SyntheticSource:
     def draw(self, labels: torch.Tensor, first_seed: int) -> ImageDataset:
         """One image per label (classifier labels), image i from noise seed ``first_seed + i``."""
         seeds = range(first_seed, first_seed + len(labels))
-        images = sample(self.generator, seeds, self.class_map[labels], self.device).cpu()
+        images = sample(self.generator, seeds, self.class_map[labels], self.device, truncation=self.truncation).cpu()
         return ImageDataset(images, labels.clone(), [])
 
 

@@ -89,7 +89,7 @@ def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
 def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) -> SyntheticMixer | None:
     if config.synthetic is None:
         return None
-    source = SyntheticSource.open(config.synthetic, train.class_names, device)
+    source = SyntheticSource.open(config.synthetic, train.class_names, device, config.synthetic_truncation)
     source.check_shape(train)
     confidence_filter = None
     if config.synthetic_filter is not None:

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least
+from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least, truncation
 from fashiongan.errors import UserError
 
 PRESET_NAMES = ("fmnist-cnn", "small-cnn", "binary256")  # classify.model.PRESETS (kept import-free for --help)
@@ -57,6 +57,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
                    help="keep only GAN images this classifier run assigns to the class asked for")
     t.add_argument("--synthetic-min-confidence", type=float_in(0, 1), metavar="P",
                    help="with --synthetic-filter: the probability it must give that class (default 0.5)")
+    t.add_argument("--synthetic-truncation", type=truncation, metavar="T",
+                   help="noise std of the GAN images, in (0, 1]; below 1 trades variety for fidelity (default: 1)")
     t.add_argument("--per-class", type=int_at_least(1), metavar="N", help="train on N seeded images per class")
     t.add_argument("--val-fraction", type=float_in(0, 1), default=0.1, metavar="F",
                    help="share of the training images held out for validation (default: 0.1)")
@@ -71,8 +73,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
 def _config(args: argparse.Namespace):
     from fashiongan.classify.config import ClassifyConfig
 
-    if args.synthetic is None and (args.synthetic_ratio is not None or args.synthetic_mode is not None):
-        raise UserError("--synthetic-ratio and --synthetic-mode need --synthetic GAN_RUN")
+    given = [args.synthetic_ratio, args.synthetic_mode, args.synthetic_truncation]
+    if args.synthetic is None and any(value is not None for value in given):
+        raise UserError("--synthetic-ratio, --synthetic-mode and --synthetic-truncation need --synthetic GAN_RUN")
     data = args.data if args.data == "fmnist" else str(Path(args.data).expanduser().resolve())
     synthetic = None if args.synthetic is None else str(Path(args.synthetic).expanduser().resolve())
     return ClassifyConfig(
@@ -81,7 +84,8 @@ def _config(args: argparse.Namespace):
         augment=args.augment, synthetic=synthetic, synthetic_ratio=args.synthetic_ratio or 1.0,
         synthetic_mode=args.synthetic_mode or "fresh",
         synthetic_filter=None if args.synthetic_filter is None else str(Path(args.synthetic_filter).resolve()),
-        synthetic_min_confidence=args.synthetic_min_confidence or 0.5, per_class=args.per_class,
+        synthetic_min_confidence=args.synthetic_min_confidence or 0.5,
+        synthetic_truncation=args.synthetic_truncation or 1.0, per_class=args.per_class,
         val_fraction=args.val_fraction,
         seed=args.seed, device=args.device,
     )  # fmt: skip

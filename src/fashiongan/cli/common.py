@@ -45,6 +45,17 @@ def float_in(low: float, high: float):
     return parse
 
 
+def truncation(text: str) -> float:
+    """A noise std in (0, 1] (generate --truncation, the synthetic images of classify and the study)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
 def _seed_range(part: str) -> range:
     if "-" in part.strip()[1:]:
         start, end = part.split("-", 1)

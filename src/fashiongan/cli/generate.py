@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from fashiongan.cli.common import MAX_SEED, int_at_least, seeds
+from fashiongan.cli.common import MAX_SEED, int_at_least, seeds, truncation
 from fashiongan.errors import UserError
 from fashiongan.io import check_writable_file, check_writable_folder
 from fashiongan.text import printable
@@ -142,16 +142,6 @@ def class_chooser(conditional: bool, class_names: list[str], class_: str | None)
         index = resolve_class(class_, class_names)
         return lambda i: index
     return lambda i: i % len(class_names)
-
-
-def truncation(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
-    return value
 
 
 def draw_chunks(generator: torch.nn.Module, seed_list: Sequence[int], label_of: LabelOf,

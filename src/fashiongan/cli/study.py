@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fashiongan.cli.common import float_in, int_at_least
+from fashiongan.cli.common import float_in, int_at_least, truncation
 from fashiongan.errors import UserError
 
 QUICK = {"per_class": "10,100", "seeds": 2, "ratios": "1,2", "gan_minutes": 1.0, "classifier_steps": 150}
@@ -35,6 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--filter-confidence", type=float_in(0, 1), metavar="P",
                    help="lever: also GAN arms keeping only GAN images the cell's real-only classifier assigns to "
                         "the class asked for with probability >= P (default: off)")
+    a.add_argument("--truncation", type=truncation, metavar="T",
+                   help="lever: also GAN arms whose images are sampled with noise std T in (0, 1) (default: off)")
     a.add_argument("--quick", action="store_true",
                    help="a small study (N 10,100; 2 seeds; ratios 1,2; 1-minute GANs): an estimated 12-15 min "
                         "on 2 CPU cores")
@@ -93,7 +95,7 @@ def plan_from_args(args: argparse.Namespace):
         ratios=parse_ratios(pick["ratios"]), gan_seconds=60.0 * pick["gan_minutes"],
         gan_preset=args.gan_preset or "", classifier_preset=args.classifier_preset,
         classifier_steps=pick["classifier_steps"], data_dir=args.data_dir, device=args.device,
-        filter_confidence=args.filter_confidence,
+        filter_confidence=args.filter_confidence, truncation=args.truncation,
     )  # fmt: skip
 
 
