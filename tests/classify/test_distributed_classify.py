@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from fashiongan.classify.splits import Splits
 from fashiongan.classify.train import train_classifier
 from fashiongan.io import load_tensors, read_json
 from tests.classify.conftest import banded
-from tests.training.test_distributed import free_port, record_writes_under
+from tests.training.test_distributed import become_rank, free_port
 
 pytestmark = pytest.mark.distributed
 
@@ -28,12 +27,7 @@ def config(batch_size: int) -> ClassifyConfig:  # small-cnn has no BatchNorm or 
 
 
 def rank_worker(rank: int, port: int, root: str) -> None:
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
-                      MASTER_PORT=str(port), FASHIONGAN_DIST_TIMEOUT="60")
-    torch.set_num_threads(1)
-    writes: list[str] = []
-    if rank == 1:
-        record_writes_under(root, writes)
+    writes = become_rank(rank, port, root)
     result = train_classifier(config(8), Path(root) / "two", splits=splits(), progress_bar=False, plots=False)
     assert (result.metrics != {}) == (rank == 0)  # rank 0 tests and reports
     if rank == 1:

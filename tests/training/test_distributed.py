@@ -50,6 +50,17 @@ def tiny_images() -> ImageDataset:
     return ImageDataset(images, torch.arange(40) % 4, ["a", "b", "c", "d"])
 
 
+def become_rank(rank: int, port: int, root: str) -> list[str]:
+    """Join a 2-rank gloo job on ``port`` as ``rank`` (1 thread); rank 1's writes under ``root`` are logged."""
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
+                      MASTER_PORT=str(port), FASHIONGAN_DIST_TIMEOUT="60")
+    torch.set_num_threads(1)
+    writes: list[str] = []
+    if rank == 1:
+        record_writes_under(root, writes)
+    return writes
+
+
 def record_writes_under(root: str, log: list[str]) -> None:
     """An audit hook noting every file or folder this process creates, changes or removes under ``root``."""
     def hook(event: str, args: tuple) -> None:
@@ -66,12 +77,7 @@ def record_writes_under(root: str, log: list[str]) -> None:
 
 
 def rank_worker(rank: int, port: int, root: str, jobs: list[dict]) -> None:
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
-                      MASTER_PORT=str(port), FASHIONGAN_DIST_TIMEOUT="60")
-    torch.set_num_threads(1)
-    writes: list[str] = []
-    if rank == 1:
-        record_writes_under(root, writes)
+    writes = become_rank(rank, port, root)
     for job in jobs:
         sigint_at = job.get("rank1_sigint_at_step")
 
