@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fashiongan.evaluation.evaluate import rank_block
+from fashiongan.evaluation.run_samples import rank_block
 from tests.training.test_distributed import free_port
 
 pytestmark = pytest.mark.distributed

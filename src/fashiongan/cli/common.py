@@ -85,9 +85,8 @@ def seeds(text: str) -> list[int]:
 
 def check_out_given_under_torchrun(out: str | None) -> None:
     """Under torchrun every rank must write to one folder: a default ``runs/…-NNN`` could differ per rank."""
-    import os
-
+    from fashiongan import distributed
     from fashiongan.errors import UserError
 
-    if out is None and os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+    if out is None and distributed.world_size() > 1:
         raise UserError("under torchrun, pass --out RUN_DIR: every rank must use the same run folder")

@@ -29,6 +29,7 @@ from fashiongan.evaluation.metrics import feature_metrics, memorisation_metrics
 from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.evaluation.prdc import DEFAULT_K
 from fashiongan.evaluation.report import format_table, write_report
+from fashiongan.evaluation.run_samples import generate_and_extract
 from fashiongan.evaluation.samples_npz import check_labels_range, load_samples
 from fashiongan.evaluation.stats import Reference, cached_result, load_real, reference_features, reference_split
 from fashiongan.io import check_writable_file, check_writable_folder, write_json
@@ -335,7 +336,7 @@ def evaluate_run(
     torch_device = distributed.init(resolve_device(device))  # a no-op unless torchrun started several ranks
     distributed.main_only(lambda: check_outputs(json_path, report_dir))
     evaluator = load_evaluator(evaluator_path or config.train.evaluator, device=torch_device)
-    images, labels, extracted, generate_seconds = _generate_and_extract(
+    images, labels, extracted, generate_seconds = generate_and_extract(
         run_dir, n, seed, checkpoint, torch_device, evaluator[0])
 
     def measure() -> dict[str, Any]:
@@ -348,38 +349,6 @@ def evaluate_run(
         return _finish(evaluation, json_path, report_dir, inception, torch_device)
 
     return distributed.main_only(measure)
-
-
-def rank_block(n: int) -> tuple[int, int]:
-    """This rank's contiguous share [start, stop) of n images (all of them in one process)."""
-    world, rank = distributed.world_size(), distributed.rank()
-    per_rank = -(-n // world)
-    return min(n, rank * per_rank), min(n, (rank + 1) * per_rank)
-
-
-def _generate_and_extract(
-    run_dir: Path, n: int, seed: int, checkpoint: str, device: torch.device, net: EvaluatorNet
-) -> tuple[torch.Tensor, torch.Tensor | None, tuple[np.ndarray, np.ndarray, float], float]:
-    """Images seed..seed+n-1 and their evaluator features; under torchrun each rank makes its block of them
-    and every rank ends up with all N, in the order one process would make them."""
-    from fashiongan.generate import generate
-
-    start, stop = rank_block(n)
-    tick = time.perf_counter()
-    samples = generate(run_dir, seeds=range(seed + start, seed + stop), checkpoint=checkpoint, device=device,
-                       label_start=start)  # type: ignore[arg-type]
-    generate_seconds = time.perf_counter() - tick
-    tick = time.perf_counter()
-    features, probs = compute_features(net, samples.images, device=device)
-    feature_seconds = time.perf_counter() - tick
-    images, labels = samples.images, samples.labels
-    if distributed.world_size() > 1:
-        images = distributed.gather_rows(images)
-        labels = None if labels is None else distributed.gather_rows(labels)
-        features = distributed.gather_rows(torch.from_numpy(features)).numpy()
-        probs = distributed.gather_rows(torch.from_numpy(probs)).numpy()
-        generate_seconds, feature_seconds = distributed.all_reduce_max([generate_seconds, feature_seconds])
-    return images, labels, (features, probs, feature_seconds), generate_seconds
 
 
 def evaluate_npz(

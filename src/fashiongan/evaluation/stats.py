@@ -94,10 +94,8 @@ def cached_result(parts: list[Any], compute: Callable[[], dict[str, Any]]) -> di
     For the floor: the same real images, reference and settings always give the same numbers, and they
     cost about as much as the generated images' own metrics.
     """
-    from fashiongan.paths import user_cache_dir
-
     key = hashlib.sha256(json.dumps([CACHE_VERSION, *parts], sort_keys=True).encode()).hexdigest()[:32]
-    path = user_cache_dir() / CACHE_SUBDIR / f"result-{key}.json"
+    path = cache_path(f"result-{key}").with_suffix(".json")
     if path.is_file():
         try:
             saved = read_json(path, "cached result")
