@@ -107,6 +107,7 @@ def generate(
     seeds: Sequence[int] | None = None,
     truncation: float = 1.0,
     label_start: int = 0,
+    module: str | None = None,
 ) -> Samples:
     """Draw images from a trained run.
 
@@ -118,12 +119,13 @@ def generate(
         checkpoint: "last" or "best".
         truncation: noise std in (0, 1]; below 1 trades variety for fidelity.
         label_start: cycling classes start as if ``label_start`` images came before (one rank's share).
+        module: the checkpoint module to sample ("generator": the raw weights); None: the EMA copy if any.
     """
     if n < 1 and seeds is None:
         raise UserError(f"--n must be at least 1; got {n}")
     if not 0 < truncation <= 1:
         raise UserError(f"--truncation must be in (0, 1]; got {truncation}")
-    generator, config, class_names = load_generator(run_dir, checkpoint, device)
+    generator, config, class_names = load_generator(run_dir, checkpoint, device, module)
     seeds = list(seeds) if seeds is not None else list(range(seed, seed + n))
     conditional = config.model.conditional
     if class_index is not None and not conditional:
@@ -144,13 +146,15 @@ def interpolation_grid(
     seed: int = 0,
     checkpoint: str = "last",
     device: str = "auto",
+    module: str | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Images that walk (spherically) between pairs of noise vectors: ``rows`` walks of ``steps`` each.
 
     Returns uint8 images (rows*steps, C, H, W) and the row length, for a grid. For a conditional model
-    each row keeps one class (cycling through the classes unless ``class_index`` is given).
+    each row keeps one class (cycling through the classes unless ``class_index`` is given). ``module``
+    names the checkpoint module to sample ("generator": the raw weights); None: the EMA copy where there is one.
     """
-    generator, config, class_names = load_generator(run_dir, checkpoint, device)
+    generator, config, class_names = load_generator(run_dir, checkpoint, device, module)
     ends = noise_for_seeds(range(seed, seed + 2 * rows), generator.z_dim).view(rows, 2, -1)
     t = torch.linspace(0, 1, steps).view(1, steps, 1)
     z = slerp(ends[:, :1], ends[:, 1:], t).reshape(rows * steps, -1)  # (rows*steps, z_dim)

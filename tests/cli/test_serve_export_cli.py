@@ -51,6 +51,7 @@ def test_export_hub_then_generate_from_the_folder(run_dir: Path, tmp_path: Path,
     result = fashiongan("generate", str(folder), "--class", "Trouser", "--n", "4", "--out", str(grid))
     assert result.returncode == 0, result.stderr
     assert grid.is_file()
+    in_process_error(capsys, "holds one generator", "generate", str(folder), "--raw", "--out", str(grid), "--force")
     in_process_error(capsys, "must be a new or empty folder", "export", str(run_dir), "--format", "hub",
                      "--out", str(folder))
 

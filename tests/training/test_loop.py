@@ -6,9 +6,11 @@ import json
 import signal
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from fashiongan.cli import main
 from fashiongan.errors import UserError
 from fashiongan.io import load_tensors, read_jsonl
 from fashiongan.training.loop import train
@@ -199,6 +201,11 @@ def test_the_modern_engine_trains_through_the_loop_and_samples_from_its_ema(tmp_
     assert "penalty_r1" in record and "g_class_loss" in record
     samples = generate(tmp_path / "run", n=8, device="cpu")
     assert samples.images.shape == (8, 1, 28, 28)
+    raw = generate(tmp_path / "run", n=8, device="cpu", module="generator")
+    assert not torch.equal(raw.images, samples.images)  # the EMA copy samples by default, the raw one on request
+    assert main(["generate", str(tmp_path / "run"), "--raw", "--n", "8", "--device", "cpu",
+                 "--out", str(tmp_path / "raw.npz")]) == 0
+    assert np.array_equal(np.load(tmp_path / "raw.npz")["images"], raw.images[:, 0].numpy())
 
 
 def test_sparse_checkpoints_resume_without_doubling_epochs(tmp_path: Path, tiny_data):

@@ -45,6 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--truncation", type=truncation, default=1.0, metavar="T",
                    help="noise std in (0, 1]: below 1 trades variety for cleaner images (default 1)")
     p.add_argument("--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)")
+    p.add_argument("--raw", action="store_true",
+                   help="sample the generator as trained, not its EMA copy (to measure what the EMA adds)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     p.add_argument("--nrow", type=int_at_least(1), metavar="K", help="images per grid row")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         return write_interpolation(args, out, walks=n // INTERPOLATION_STEPS)
     from fashiongan.generate import load_generator
 
-    generator, config, class_names = load_generator(args.run_dir, args.checkpoint, args.device)
+    generator, config, class_names = load_generator(args.run_dir, args.checkpoint, args.device, module=module(args))
     label_of = class_chooser(config.model.conditional, class_names, args.class_)
     seed_list: Sequence[int] = args.seeds if args.seeds is not None else range(args.seed, args.seed + n)
     chunks = draw_chunks(generator, seed_list, label_of, args.truncation)
@@ -167,12 +169,18 @@ def write_grid(out: Path, chunks: list[Chunk], num_classes: int, nrow: int | Non
     save_grid(images, out, nrow=nrow, scale=grid_scale(images))
 
 
+def module(args: argparse.Namespace) -> str | None:
+    """The checkpoint module to sample: None lets the run folder choose (its EMA copy where it has one)."""
+    return "generator" if args.raw else None
+
+
 def write_interpolation(args: argparse.Namespace, out: Path, walks: int) -> int:
     from fashiongan.generate import interpolation_grid
     from fashiongan.viz.grids import save_grid
 
     images, steps = interpolation_grid(args.run_dir, rows=walks, steps=INTERPOLATION_STEPS, class_index=args.class_,
-                                       seed=args.seed, checkpoint=args.checkpoint, device=args.device)
+                                       seed=args.seed, checkpoint=args.checkpoint, device=args.device,
+                                       module=module(args))
     save_grid(images, out, nrow=steps, scale=grid_scale(images))
     print(f"Wrote an interpolation grid ({images.shape[0] // steps} walks of {steps}) to {printable(out)}")
     return 0

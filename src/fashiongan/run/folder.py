@@ -50,6 +50,8 @@ def load_generator(
     from fashiongan.export.hub import is_model_folder, load_model_folder
 
     if is_model_folder(run_dir):
+        if module is not None:
+            raise UserError(f"{run_dir} is a model folder: it holds one generator, not the raw and EMA copies")
         return load_model_folder(run_dir, device)
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
