@@ -137,18 +137,20 @@ def plot(table: Path, path: Path) -> None:
     fig, axes = new_figure(11, 4, dpi=110, ncols=2)
     panels = ((axes[0], ("fid",), "FID (lower is better)"),
               (axes[1], ("precision", "recall", "class_accuracy"), "higher is better"))
+    styles = ("-", "--", "-.")  # one per preset; one colour per metric, its floor dotted in the same colour
     for ax, keys, ylabel in panels:
-        for preset in dict.fromkeys(r["preset"] for r in rows):
+        for number_, preset in enumerate(dict.fromkeys(r["preset"] for r in rows)):
             mine = sorted((r for r in rows if r["preset"] == preset), key=lambda r: float(r["trained_min"]))
-            for key in keys:
+            for colour, key in enumerate(keys):
                 ax.plot([float(r["trained_min"]) for r in mine], [float(r[key]) for r in mine], marker="o",
+                        markersize=3, color=f"C{colour}", linestyle=styles[number_ % len(styles)],
                         label=f"{preset} {key.replace('_', ' ')}")
-        for key in keys:
+        for colour, key in enumerate(keys):
             if floor.get(key) is not None:
-                ax.axhline(floor[key], linestyle="--", linewidth=0.8, color="gray")
+                ax.axhline(floor[key], linestyle=":", linewidth=1, color=f"C{colour}")
         ax.set_xscale("log")
         ax.set_xlabel("training minutes on this machine (log)")
-        ax.set_ylabel(ylabel + "; dashed: real-data floor")
+        ax.set_ylabel(ylabel + "; dotted: real-data floor")
         ax.legend(fontsize=7)
     axes[0].set_yscale("log")
     save_figure(fig, path)
