@@ -97,11 +97,14 @@ def one_run(preset: str, budgets: list[float], out: Path, extra: list[str]) -> l
     snapshots.mkdir(parents=True, exist_ok=True)
     seen = {int(p.name.split("-")[1]) for p in snapshots.glob("epoch-*")}
     process = train(preset, max(budgets), run_dir, extra)
+    schedule_checked = False
     while process.poll() is None:
         config = run_dir / "config.json"
-        if config.exists() and json.loads(config.read_text())["train"]["lr_schedule"] != "constant":
-            process.terminate()
-            raise SystemExit(f"--one-run needs a constant lr; preset {preset} decays it over the budget")
+        if not schedule_checked and config.exists():
+            schedule_checked = True
+            if json.loads(config.read_text())["train"]["lr_schedule"] != "constant":
+                process.terminate()
+                raise SystemExit(f"--one-run needs a constant lr; preset {preset} decays it over the budget")
         copy_new_epoch(run_dir, snapshots, seen)
         time.sleep(1)
     if process.returncode != 0:
@@ -124,6 +127,16 @@ def one_run(preset: str, budgets: list[float], out: Path, extra: list[str]) -> l
         shutil.copytree(snapshots / f"epoch-{record['epoch']}", budget_dir / "checkpoints" / "last")
         rows.append(measure(preset, minutes, budget_dir, record, out))
     return rows
+
+
+def append_row(table: Path, row: dict) -> None:
+    new = not table.exists()
+    with table.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+    print(row, flush=True)
 
 
 def plot(table: Path, path: Path) -> None:
@@ -174,17 +187,12 @@ def main() -> None:
             done = {(r["preset"], float(r["minutes"])) for r in csv.DictReader(f)}
     budgets = [m for m in (float(m) for m in args.minutes.split(",")) if (args.preset, m) not in done]
     if budgets and not args.plot_only:
-        runs = [one_run(args.preset, budgets, args.out, args.extra)] if args.one_run else (
-            [run_one(args.preset, m, args.out, args.extra)] for m in budgets)
-        for rows in runs:
-            for row in rows:
-                new = not table.exists()
-                with table.open("a", newline="") as f:
-                    writer = csv.DictWriter(f, fieldnames=FIELDS)
-                    if new:
-                        writer.writeheader()
-                    writer.writerow(row)
-                print(row, flush=True)
+        if args.one_run:
+            for row in one_run(args.preset, budgets, args.out, args.extra):
+                append_row(table, row)
+        else:
+            for minutes in budgets:
+                append_row(table, run_one(args.preset, minutes, args.out, args.extra))
     if table.exists():
         plot(table, args.out / "quality.png")
 
