@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-
 # `generate` is both a module and its main function: importing the function here binds the package
 # attribute to the function (the module stays importable as fashiongan.generate).
 from fashiongan.config import RunConfig, make_config  # noqa: E402
 from fashiongan.errors import UserError  # noqa: E402
 from fashiongan.generate import Samples, generate, load_generator  # noqa: E402
+from fashiongan.version import __version__  # noqa: E402
 
 _LAZY = {
     "train": "fashiongan.training.loop",

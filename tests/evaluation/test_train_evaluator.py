@@ -1,4 +1,4 @@
-"""train_evaluator on tiny datasets: loadable, seeded, honest about its split; the augmentation's contract."""
+"""train_evaluator on tiny datasets: loadable, seeded, honest about its split."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PIL import Image
 from fashiongan.config import DataConfig
 from fashiongan.errors import UserError
 from fashiongan.evaluation.features import compute_features, json_path_for, load_evaluator
-from fashiongan.evaluation.train_evaluator import load_splits, random_flip_and_shift, train_evaluator
+from fashiongan.evaluation.train_evaluator import load_splits, train_evaluator
 
 
 def _folder_config(root: Path) -> DataConfig:
@@ -77,34 +77,3 @@ def test_out_must_be_a_safetensors_path(tiny_image_folder: Path, tmp_path: Path)
     with pytest.raises(UserError, match="--out must end in .safetensors"):
         train_evaluator(_folder_config(tiny_image_folder), tmp_path / "ev.pt", epochs=1, device="cpu")
     assert not (tmp_path / "ev.pt").exists()
-
-
-def _candidates(image: torch.Tensor, max_shift: int) -> list[torch.Tensor]:
-    """Every flip/shift of one image (C, H, W), computed the slow, obvious way."""
-    _, h, w = image.shape
-    result = []
-    for flipped in (image, image.flip(2)):
-        padded = torch.nn.functional.pad(flipped[None], (max_shift,) * 4, mode="replicate")[0]
-        for dy in range(2 * max_shift + 1):
-            for dx in range(2 * max_shift + 1):
-                result.append(padded[:, dy : dy + h, dx : dx + w])
-    return result
-
-
-def test_augmentation_gives_a_flip_or_shift_of_each_image() -> None:
-    x = torch.rand(16, 3, 28, 28)
-    out = random_flip_and_shift(x, 2, torch.Generator().manual_seed(0))
-    assert out.shape == x.shape
-    for image, augmented in zip(x, out, strict=True):
-        assert any(torch.equal(augmented, c) for c in _candidates(image, 2))
-    assert not torch.equal(out, x)  # 16 images all left untouched would be a broken augmentation
-    again = random_flip_and_shift(x, 2, torch.Generator().manual_seed(0))
-    assert torch.equal(out, again)
-
-
-def test_augmentation_without_shift_only_flips() -> None:
-    x = torch.rand(32, 1, 28, 28)
-    out = random_flip_and_shift(x, 0, torch.Generator().manual_seed(1))
-    flipped = [torch.equal(a, b.flip(2)) for a, b in zip(out, x, strict=True)]
-    kept = [torch.equal(a, b) for a, b in zip(out, x, strict=True)]
-    assert all(f or k for f, k in zip(flipped, kept, strict=True)) and 0 < sum(flipped) < 32

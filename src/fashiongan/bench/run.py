@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 
-from fashiongan import __version__
 from fashiongan.bench import evaluation, memory
 from fashiongan.bench.ceiling import ceiling_key, ceilings
 from fashiongan.bench.flops import count_flops
@@ -21,6 +20,7 @@ from fashiongan.bench.workload import bench_config, random_data
 from fashiongan.errors import UserError
 from fashiongan.run.device import autocast_dtype, cpu_has_native_bf16, enable_fast_cuda, resolve_device, set_threads
 from fashiongan.training.state import GANState, build_state
+from fashiongan.version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,14 @@
 """Classic augmentation on whole batches, as tensor ops on the device: flips and small shifts (crops).
 
-The flip-and-shift itself is shared with the evaluator's training recipe (one implementation).
+The flip-and-shift itself (data/transforms.py) is shared with the evaluator's training recipe.
 """
 
 from __future__ import annotations
 
 import torch
 
+from fashiongan.data.transforms import random_flip_and_shift
 from fashiongan.errors import UserError
-from fashiongan.evaluation.train_evaluator import random_flip_and_shift
 from fashiongan.models.layers import scale_to_unit
 
 AUGMENTS = ("none", "classic")

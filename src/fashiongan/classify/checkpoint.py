@@ -7,32 +7,48 @@ state.json; each file is written atomically, state.json last, so a crash leaves 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
+from fashiongan.classify.config import ClassifyConfig
 from fashiongan.errors import UserError
 from fashiongan.io import load_tensors, load_torch_state, read_json, save_tensors, save_torch_state, write_json
 
-if TYPE_CHECKING:
-    from fashiongan.classify.train import Loop, Progress
-
 MODEL_FILE = "model.safetensors"
+
+
+@dataclass
+class Progress:
+    """Counters saved with each checkpoint (an exact resume also restores the RNG states)."""
+
+    epoch: int = 0
+    step: int = 0
+    seconds: float = 0.0  # training seconds so far (the budget of --minutes)
+
+
+def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
+    """A classifier run's config and class names, from RUN_DIR/config.json."""
+    saved = read_json(Path(run_dir) / "config.json", "classifier run config")
+    if not isinstance(saved, dict) or "classify" not in saved:
+        raise UserError(f"{run_dir} is not a classifier run (made by `fashiongan classify train`)")
+    return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
     return Path(run_dir) / "checkpoints" / "last"
 
 
-def save_checkpoint(run_dir: Path, loop: Loop, progress: Progress) -> None:
+def save_checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer, shuffle_rng: torch.Generator,
+                    augment_rng: torch.Generator, progress: Progress) -> None:
     folder = checkpoint_dir(run_dir)
-    save_tensors(folder / MODEL_FILE, loop.model.state_dict())
+    save_tensors(folder / MODEL_FILE, model.state_dict())
     save_torch_state(folder / "training-state.pt", {
-        "optimizer": loop.optimizer.state_dict(),
-        "shuffle_rng": loop.shuffle_rng.get_state(),
-        "augment_rng": loop.augment_rng.get_state(),
+        "optimizer": optimizer.state_dict(),
+        "shuffle_rng": shuffle_rng.get_state(),
+        "augment_rng": augment_rng.get_state(),
         "torch_rng": torch.get_rng_state(),  # dropout draws from the global generator
     })  # fmt: skip
     write_json(folder / "state.json", dataclasses.asdict(progress))
@@ -49,16 +65,15 @@ def load_weights(model: nn.Module, run_dir: str | Path) -> None:
         raise UserError(f"{path} does not fit the model in config.json ({first})") from None
 
 
-def load_checkpoint(run_dir: Path, loop: Loop) -> Progress:
+def load_checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer, shuffle_rng: torch.Generator,
+                    augment_rng: torch.Generator) -> Progress:
     """Restore weights, optimizer and RNG states from the last checkpoint; returns the saved counters."""
-    from fashiongan.classify.train import Progress
-
     folder = checkpoint_dir(run_dir)
     counters = read_json(folder / "state.json", "checkpoint state")
-    load_weights(loop.model, run_dir)
+    load_weights(model, run_dir)
     state = load_torch_state(folder / "training-state.pt", "classifier training state")
-    loop.optimizer.load_state_dict(state["optimizer"])
-    loop.shuffle_rng.set_state(state["shuffle_rng"])
-    loop.augment_rng.set_state(state["augment_rng"])
+    optimizer.load_state_dict(state["optimizer"])
+    shuffle_rng.set_state(state["shuffle_rng"])
+    augment_rng.set_state(state["augment_rng"])
     torch.set_rng_state(state["torch_rng"])
     return Progress(**counters)

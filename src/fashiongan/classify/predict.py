@@ -8,10 +8,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from fashiongan.classify.checkpoint import load_weights
+from fashiongan.classify.checkpoint import load_run, load_weights
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.model import build_classifier, probabilities
-from fashiongan.classify.train import load_run
 from fashiongan.data.folders import SUPPORTED_EXTENSIONS, BadImageError, image_to_tensor, read_image
 from fashiongan.errors import UserError
 from fashiongan.models.layers import scale_to_unit

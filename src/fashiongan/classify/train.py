@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from fashiongan import distributed
 from fashiongan.classify.augment import augment_batch
-from fashiongan.classify.checkpoint import load_checkpoint, save_checkpoint
+from fashiongan.classify.checkpoint import Progress, load_checkpoint, save_checkpoint
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.model import build_classifier, classification_loss
 from fashiongan.classify.plots import plot_classifier_curves, plot_confusion_matrix
@@ -36,7 +36,7 @@ from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, Synt
 from fashiongan.data.batches import epoch_shard
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
-from fashiongan.io import append_jsonl, check_writable_folder, read_json, read_jsonl, write_json
+from fashiongan.io import append_jsonl, check_writable_folder, read_jsonl, write_json
 from fashiongan.run.device import resolve_device
 
 log = logging.getLogger(__name__)
@@ -48,15 +48,6 @@ class ClassifyResult:
     run_dir: Path
     metrics: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
-
-
-@dataclass
-class Progress:
-    """Counters saved with each checkpoint (an exact resume also restores the RNG states)."""
-
-    epoch: int = 0
-    step: int = 0
-    seconds: float = 0.0  # training seconds so far (the budget of --minutes)
 
 
 def one_cycle_lr(fraction: float, peak: float) -> float:
@@ -76,14 +67,6 @@ def _prepare_run_dir(run_dir: Path, resume: bool) -> None:
     if not resume and (has_run or (run_dir / "metrics.json").exists()):
         raise UserError(f"{run_dir} already holds a classifier run: pass --resume to continue it, or another --out")
     run_dir.mkdir(parents=True, exist_ok=True)
-
-
-def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
-    """A classifier run's config and class names, from RUN_DIR/config.json."""
-    saved = read_json(Path(run_dir) / "config.json", "classifier run config")
-    if not isinstance(saved, dict) or "classify" not in saved:
-        raise UserError(f"{run_dir} is not a classifier run (made by `fashiongan classify train`)")
-    return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
 
 
 def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) -> SyntheticMixer | None:
@@ -235,7 +218,8 @@ def train_classifier(
     mixer = _mixer(config, splits.train, device)  # fail fast on a bad --synthetic, before the folder is made
     loop = _setup(config, splits, device)  # builds the model: a preset that does not fit the data fails here
     distributed.main_only(lambda: _prepare_run_dir(run_dir, resume))
-    progress = load_checkpoint(run_dir, loop) if resume else Progress()
+    progress = load_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng) \
+        if resume else Progress()
     distributed.main_only(lambda: write_json(run_dir / "config.json", {
         "classify": config.to_dict(), "class_names": splits.train.class_names}))
     epochs = 10**9 if config.minutes is not None or config.max_steps is not None else (config.epochs or 1)
@@ -263,7 +247,7 @@ def end_epoch(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, rec
     val_accuracy = score(loop.model, splits.val, loop.device)["accuracy"] if len(splits.val) else None
     record = {"epoch": progress.epoch, "step": progress.step, **record, "val_accuracy": val_accuracy,
               "lr": loop.optimizer.param_groups[0]["lr"], "seconds": round(progress.seconds, 1)}
-    save_checkpoint(run_dir, loop, progress)
+    save_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng, progress)
     append_jsonl(run_dir / "history.jsonl", record)
     bar.set_description(f"epoch {progress.epoch} val acc {record['val_accuracy']}")
 

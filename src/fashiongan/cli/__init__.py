@@ -10,11 +10,11 @@ import argparse
 import logging
 import sys
 
-from fashiongan import __version__
 from fashiongan.cli import bench, classify, data, evaluate, evaluator, export, generate, serve, study, train
 from fashiongan.cli.openmp import limit_spinning
 from fashiongan.errors import UserError
 from fashiongan.text import printable
+from fashiongan.version import __version__
 
 COMMANDS = (train, generate, data, evaluate, evaluator, classify, study, serve, export, bench)
 

@@ -113,7 +113,8 @@ def _default_run_dir() -> Path:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from fashiongan.classify.train import load_run, train_classifier
+    from fashiongan.classify.checkpoint import load_run
+    from fashiongan.classify.train import train_classifier
 
     if args.resume and not args.out:
         raise UserError("--resume needs --out RUN_DIR (the classifier run to continue)")

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if path:
             print(f"Wrote {printable(path)}")
     if args.cas:  # Classification Accuracy Score (Ravuri & Vinyals 2019)
-        from fashiongan.evaluation.cas import classification_accuracy_score, format_cas
+        from fashiongan.classify.cas import classification_accuracy_score, format_cas
 
         print(format_cas(classification_accuracy_score(args.run_dir, args.cas_per_class, seed=args.seed,
                                                        device=args.device)))

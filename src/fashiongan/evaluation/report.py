@@ -10,16 +10,14 @@ is written atomically.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 
+from fashiongan.evaluation.result import Evaluation
 from fashiongan.io import atomic_write_text
 from fashiongan.text import printable
-
-if TYPE_CHECKING:
-    from fashiongan.evaluation.evaluate import Evaluation
 
 SAMPLES_PER_CLASS = 10
 DOCS_HINT = "docs/evaluation.md explains each number"

@@ -21,6 +21,7 @@ from fashiongan.config import DataConfig
 from fashiongan.data.batches import epoch_order, gather_batch, place_images
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.load import has_test_split, load_dataset
+from fashiongan.data.transforms import random_flip_and_shift
 from fashiongan.errors import UserError
 from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
 from fashiongan.evaluation.network import EvaluatorNet
@@ -35,25 +36,6 @@ MAX_LR = 3e-3
 WEIGHT_DECAY = 5e-4
 MAX_SHIFT = 2  # pixels, at 28 px; scaled with the image size
 VAL_FRACTION = 0.1
-
-
-def random_flip_and_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
-    """Flip each image left-right with probability 1/2 and shift it by up to ``max_shift`` pixels each way.
-
-    x: float (N, C, H, W). Edges are extended (replicate padding), so a shift never brings in a
-    border of a colour the image did not have. Random numbers come from ``generator`` (CPU).
-    """
-    n, _, h, w = x.shape
-    flip = (torch.rand(n, generator=generator) < 0.5).to(x.device)
-    x = torch.where(flip[:, None, None, None], x.flip(3), x)
-    if max_shift == 0:
-        return x
-    padded = F.pad(x, (max_shift,) * 4, mode="replicate").permute(0, 2, 3, 1)  # (N, H+2s, W+2s, C)
-    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n), generator=generator).to(x.device)
-    rows = torch.arange(h, device=x.device) + dy[:, None]  # (N, H)
-    cols = torch.arange(w, device=x.device) + dx[:, None]  # (N, W)
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    return padded[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2).contiguous()  # (N, C, H, W)
 
 
 @torch.no_grad()

@@ -1,13 +1,12 @@
 """A shareable model folder: config.json, model.safetensors and a README.md model card.
 
 The folder follows the model-hub convention (as in ``diffusers``/``transformers``): the config says how to
-rebuild the network and the safetensors file holds its weights, so ``load_model_folder`` needs no run folder,
-and ``fashiongan.load_generator``, ``generate`` and ``serve`` accept either.
+rebuild the network and the safetensors file holds its weights, so ``load_model_folder`` (run/model_folder.py)
+needs no run folder, and ``fashiongan.load_generator``, ``generate`` and ``serve`` accept either.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,24 +17,20 @@ from torch import nn
 from fashiongan.config import RunConfig
 from fashiongan.errors import UserError
 from fashiongan.io import atomic_write_bytes, atomic_write_text, read_json, save_tensors, write_json
+from fashiongan.run.model_folder import (
+    CONFIG_FILE,
+    FORMAT,
+    FORMAT_VERSION,
+    WEIGHTS_FILE,
+    is_model_folder,
+    load_model_folder,
+)
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
+__all__ = ["export_model_folder", "is_model_folder", "load_model_folder", "model_card", "push_folder",
+           "samples_grid_png", "write_model_folder"]
+
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
-FORMAT = "fashiongan-generator"
-FORMAT_VERSION = 1
-
-
-def is_model_folder(path: str | Path) -> bool:
-    """True when ``path`` is a folder made by ``export --format hub`` (not a training run folder)."""
-    config_path = Path(path) / CONFIG_FILE
-    if not (config_path.is_file() and (Path(path) / WEIGHTS_FILE).is_file()):
-        return False
-    try:
-        return json.loads(config_path.read_text(encoding="utf-8")).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def model_config(generator: nn.Module, config: RunConfig, class_names: list[str]) -> dict[str, Any]:
@@ -70,31 +65,6 @@ def write_model_folder(
         atomic_write_bytes(out / SAMPLES_FILE, samples_png)
     atomic_write_text(out / CARD_FILE, model_card(meta, samples_png is not None, eval_numbers))
     return out
-
-
-def load_model_folder(
-    path: str | Path, device: str | torch.device = "cpu"
-) -> tuple[nn.Module, RunConfig, list[str]]:
-    """Rebuild the generator of a model folder: (generator in eval mode, RunConfig, class names)."""
-    from fashiongan.models.build import build_generator
-    from fashiongan.run.checkpoint import load_weights
-    from fashiongan.run.device import resolve_device
-
-    path = Path(path)
-    meta = read_json(path / CONFIG_FILE, "model config")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise UserError(f"{path / CONFIG_FILE} is not a fashiongan model config (no \"format\": \"{FORMAT}\")")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise UserError(f"{path} has model format version {meta['format_version']}; this fashiongan reads "
-                        f"up to {FORMAT_VERSION}: upgrade fashiongan")
-    config = RunConfig.from_dict(meta["run_config"])
-    class_names = list(meta.get("class_names") or [])
-    if class_names:
-        config.model.num_classes = len(class_names)
-    generator = build_generator(config)
-    load_weights(generator, path / WEIGHTS_FILE)
-    device = device if isinstance(device, torch.device) else resolve_device(device)
-    return generator.to(device, memory_format=torch.channels_last).eval(), config, class_names
 
 
 def model_card(meta: dict[str, Any], has_samples: bool, eval_numbers: dict[str, Any] | None) -> str:

@@ -13,6 +13,7 @@ from fashiongan.io import read_json
 from fashiongan.models.build import build_generator
 from fashiongan.run.checkpoint import has_module, load_module, load_progress, resolve_checkpoint
 from fashiongan.run.device import resolve_device
+from fashiongan.run.model_folder import is_model_folder, load_model_folder
 
 SAMPLING_MODULES = ("generator_ema", "generator")  # the EMA copy samples better where a run has one
 
@@ -47,8 +48,6 @@ def load_generator(
     A model folder made by ``fashiongan export --format hub`` is accepted too. Returns (generator in eval
     mode on ``device``, config, class names).
     """
-    from fashiongan.export.hub import is_model_folder, load_model_folder
-
     if is_model_folder(run_dir):
         if module is not None:
             raise UserError(f"{run_dir} is a model folder: it holds one generator, not the raw and EMA copies")

@@ -122,7 +122,7 @@ class InTrainingEvaluator:
     def run(self, generator: nn.Module, epoch: int, record: dict[str, Any], progress: TrainingProgress,
             last: bool = False) -> bool:
         """Add the numbers to ``record``; True when this epoch's FID is the best so far."""
-        from fashiongan.evaluation.evaluate import quick_evaluate
+        from fashiongan.evaluation.quick import quick_evaluate
 
         train = self.config.train
         if epoch % train.eval_every != 0 and not last:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import fashiongan
+from fashiongan.classify.cas import classification_accuracy_score, format_cas
 from fashiongan.errors import UserError
-from fashiongan.evaluation.cas import classification_accuracy_score, format_cas
 from tests.conftest import _write_idx
 from tests.evaluation.helpers import write_tiny_fmnist
 
