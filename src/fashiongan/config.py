@@ -9,36 +9,38 @@ reaches every field. Presets are short lists of overrides. A run folder's ``conf
 from __future__ import annotations
 
 import dataclasses
-import math
-import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 from fashiongan.errors import UserError
+from fashiongan.option import (
+    Declaration,
+    check_options,
+    check_unchanged,
+    check_value,
+    describe_range,
+    option,
+    option_value,
+    options_of,
+)
 from fashiongan.presets import PRESETS
 
-__all__ = ["PRESETS", "DataConfig", "ModelConfig", "RunConfig", "TrainConfig", "make_config", "option", "validate"]
+__all__ = ["DEVICES", "PRESETS", "DataConfig", "Declaration", "ModelConfig", "RunConfig", "TrainConfig",
+           "check_options", "check_resume", "check_value", "describe_range", "make_config", "option", "option_value",
+           "options_of", "same_as", "validate"]
 
 IMAGE_SIZES = (28, 32, 64, 128, 256)
+DEVICES = ("auto", "cpu", "cuda")  # every command's --device: 'auto' is CUDA when there is a GPU
+LOSSES = ("bce", "hinge", "rpgan", "lsgan", "wgan")  # training/losses.py LOSSES (test_registries checks they agree)
+AUGMENTS = ("translation", "cutout", "color")  # training/augment.py AUGMENTATIONS (likewise)
 
 
-def option(
-    default: Any,
-    help: str,
-    *,
-    choices: tuple[Any, ...] | None = None,
-    low: float | None = None,
-    high: float | None = None,
-    flag: str | None = None,
-    fixed: bool = True,
-) -> Any:
-    """Declare one option: its default, help text, allowed values and CLI flag.
-
-    ``low``/``high`` are inclusive bounds; ``flag`` names a first-class CLI flag (every option is also
-    reachable with ``--set``); ``fixed`` options cannot change when a run is resumed.
-    """
-    meta = {"help": help, "choices": choices, "low": low, "high": high, "flag": flag, "fixed": fixed}
-    return field(default=default, metadata=meta)
+def same_as(key: str, default: Any = dataclasses.MISSING, **changes: Any) -> Any:
+    """An option of another command declared exactly like the run-config option ``key`` ("section.name"):
+    the same help, choices, range and flag, with ``default`` and any of ``option``'s fields changed."""
+    declared, _ = declaration(key)
+    meta = dict(declared.metadata) | changes
+    return field(default=declared.default if default is dataclasses.MISSING else default, metadata=meta)
 
 
 @dataclass
@@ -65,7 +67,8 @@ class ModelConfig:
                                 choices=("conv", "mlp", "sn", "resnet"), flag="discriminator")
     z_dim: int = option(100, "noise size", low=1, high=4096, flag="z-dim")
     conditional: bool = option(True, "condition G and D on the class label", flag="conditional")
-    num_classes: int = option(10, "number of classes (set from the data at build time)", low=1, high=100_000)
+    num_classes: int = option(10, "number of classes (derived from the data when training starts)", low=1,
+                              high=100_000, fixed=False)
     embed_dim: int = option(50, "class embedding size (dcgan/mlp)", low=1, high=4096)
     g_channels: int = option(128, "channels of the generator's first (smallest) map", low=1, high=4096,
                              flag="g-channels")
@@ -101,8 +104,7 @@ class TrainConfig:
     lr_decay_start: float = option(0.0, "fraction of training after which the lr starts to decay", low=0.0,
                                    high=1.0)
     lr_decay_floor: float = option(0.1, "final lr as a fraction of the initial one", low=0.0, high=1.0)
-    loss: str = option("bce", "adversarial loss, see training/losses.py",
-                       choices=("bce", "hinge", "rpgan", "lsgan", "wgan"), flag="loss")
+    loss: str = option("bce", "adversarial loss, see training/losses.py", choices=LOSSES, flag="loss")
     r1_gamma: float = option(0.0, "R1 penalty weight (zero-centred gradient penalty on reals; 0: off)", low=0.0,
                              high=1e6, flag="r1")
     r2_gamma: float = option(0.0, "R2 penalty weight (on fakes; 0: off)", low=0.0, high=1e6, flag="r2")
@@ -128,7 +130,7 @@ class TrainConfig:
     threads: int | None = option(None, "CPU threads (default: physical cores)", low=1, high=1024, flag="threads",
                                  fixed=False)
     seed: int = option(0, "seed of weights, noise and data order", low=0, high=2**63 - 1, flag="seed")
-    device: str = option("auto", "where to train", choices=("auto", "cpu", "cuda"), flag="device", fixed=False)
+    device: str = option("auto", "where to train", choices=DEVICES, flag="device", fixed=False)
     log_every: int = option(50, "steps between reading the losses back to the host (bar, NaN check)", low=1,
                             high=1_000_000, fixed=False)
     sample_every: int = option(1, "epochs between fixed-noise grids (the last epoch always gets one)", low=1,
@@ -149,7 +151,6 @@ class TrainConfig:
 
 DEFAULT_EPOCHS = 50
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
-AUGMENTS = ("translation", "cutout", "color")
 # Keys written by earlier versions, read back under their new names.
 LEGACY_KEYS = {("train", "lr_decay"): ("train", "lr_schedule")}
 
@@ -194,13 +195,9 @@ def field_names(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)}
 
 
-def declarations() -> list[tuple[str, dataclasses.Field, Any]]:
-    """Every option as ("section.key", field, annotated type), in declaration order."""
-    result = []
-    for section, cls in SECTIONS.items():
-        hints = typing.get_type_hints(cls)
-        result += [(f"{section}.{f.name}", f, hints[f.name]) for f in dataclasses.fields(cls)]
-    return result
+def declarations() -> list[Declaration]:
+    """Every run-config option as ("section.key", field, annotated type), in declaration order."""
+    return [d for section, cls in SECTIONS.items() for d in options_of(cls, f"{section}.")]
 
 
 def declaration(key: str) -> tuple[dataclasses.Field, Any]:
@@ -229,26 +226,15 @@ def apply_overrides(config: RunConfig, overrides: dict[str, Any]) -> None:
         setattr(getattr(config, section_name), key, value)
 
 
-def check_value(key: str, value: Any, f: dataclasses.Field, hint: Any) -> None:
-    """One option's value against its declaration: type, choices, range."""
-    meta = f.metadata
-    allowed = typing.get_args(hint) or (hint,)
-    if value is None:
-        if type(None) not in allowed:
-            raise UserError(f"{key} must be set; got null")
-        return
-    base = next(t for t in allowed if t is not type(None))
-    ok = isinstance(value, base) and not (base in (int, float) and isinstance(value, bool))
-    if base is float and isinstance(value, int) and not isinstance(value, bool):
-        ok = True
-    if not ok or (base is float and not math.isfinite(value)):
-        raise UserError(f"{key} must be a {'finite number' if base is float else base.__name__}; got {value!r}")
-    if meta.get("choices") is not None and value not in meta["choices"]:
-        raise UserError(f"{key} must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
-    if meta.get("low") is not None and value < meta["low"]:
-        raise UserError(f"{key} must be at least {meta['low']:g}; got {value!r}")
-    if meta.get("high") is not None and value > meta["high"]:
-        raise UserError(f"{key} must be at most {meta['high']:g}; got {value!r}")
+def check_resume(saved: RunConfig, config: RunConfig) -> None:
+    """The run config's fixed-on-resume rule (``check_unchanged``), errors naming each option's flag."""
+    check_unchanged(saved, config, declarations(), flag_name)
+
+
+def flag_name(key: str) -> str:
+    """How the user sets the run-config option ``key``: its flag, or --set."""
+    f, _ = declaration(key)
+    return f"--{f.metadata['flag']}" if f.metadata["flag"] else f"--set {key}"
 
 
 def validate(config: RunConfig) -> None:

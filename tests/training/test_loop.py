@@ -104,6 +104,19 @@ def test_a_new_run_refuses_to_overwrite_an_old_one(tmp_path: Path, tiny_data):
     assert result.epochs_done == 1
 
 
+def test_the_python_api_refuses_to_resume_with_a_changed_fixed_option(tmp_path: Path, tiny_data):
+    config = tiny_config(**{"train.epochs": 1})
+    train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    before = (tmp_path / "run" / "config.json").read_text()
+    with pytest.raises(UserError, match="--resume: --batch-size was 16 in this run and cannot change to 8"):
+        train(tiny_config(**{"train.batch_size": 8}), tmp_path / "run", data=tiny_data, resume=True,
+              progress_bar=False)
+    assert (tmp_path / "run" / "config.json").read_text() == before
+    result = train(tiny_config(**{"train.epochs": 2}), tmp_path / "run", data=tiny_data, resume=True,
+                   progress_bar=False)  # epochs are not fixed: the run continues
+    assert result.epochs_done == 2
+
+
 def test_a_run_that_died_before_its_first_checkpoint_can_start_again(tmp_path: Path, tiny_data):
     run = tmp_path / "run"
     (run / "checkpoints").mkdir(parents=True)

@@ -17,7 +17,8 @@ from fashiongan.bench.throughput import generation, training_step
 from fashiongan.bench.timing import measure
 from fashiongan.bench.tutorial import tutorial_step
 from fashiongan.bench.workload import bench_config, random_data
-from fashiongan.errors import UserError
+from fashiongan.config import PRESETS, same_as
+from fashiongan.option import check_options, option
 from fashiongan.run.device import autocast_dtype, cpu_has_native_bf16, enable_fast_cuda, resolve_device, set_threads
 from fashiongan.training.state import GANState, build_state
 from fashiongan.version import __version__
@@ -29,19 +30,25 @@ PRECISIONS = ("fp32", "bf16", "both")
 
 @dataclass
 class BenchOptions:
-    preset: str = "fmnist-best"
-    device: str = "auto"
-    precision: str = "both"
-    batch_size: int | None = None  # None: the preset's
-    seconds: float = 10.0  # bound of each measurement
-    threads: int | None = None  # None: physical cores
-    generate_n: int = 10_000  # images per generation call
-    evaluate_n: int = 10_000  # images of the full evaluation (0: skip evaluation figures)
-    overrides: dict[str, Any] = field(default_factory=dict)
+    """The options of `fashiongan bench`, declared like the GAN's (its flags are generated from these)."""
+
+    preset: str = option("fmnist-best", "the GAN preset to measure", choices=tuple(PRESETS), flag="preset")
+    device: str = same_as("train.device", help="where to measure")
+    precision: str = option("both", "training and generation precision(s) to measure", choices=PRECISIONS,
+                            flag="precision")
+    batch_size: int | None = same_as("train.batch_size", None, help="images per step (default: the preset's)")
+    seconds: float = option(10.0, "time bound of each measurement, in seconds", above=0.0, below=1e6,
+                            flag="seconds")
+    threads: int | None = same_as("train.threads")
+    generate_n: int = option(10_000, "images per generation call (0 skips)", low=0, high=10_000_000,
+                             flag="generate-n")
+    evaluate_n: int = option(10_000, "images of the timed full evaluation (0 skips evaluation figures)", low=0,
+                             high=1_000_000, flag="evaluate-n")
+    overrides: dict[str, Any] = field(default_factory=dict)  # "section.key" -> value on the preset (--set)
 
     def precisions(self) -> list[str]:
-        if self.precision not in PRECISIONS:
-            raise UserError(f"--precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
+        """The precisions to measure, once every option has been checked against its declaration."""
+        check_options(self, lambda key: f"--{key.replace('_', '-')}")
         return ["fp32", "bf16"] if self.precision == "both" else [self.precision]
 
 
@@ -60,9 +67,7 @@ def device_name(device: torch.device) -> str:
 
 def run_bench(options: BenchOptions) -> dict[str, Any]:
     """Measure training, generation, the tutorial loop, the matmul ceiling and evaluation; JSON-ready."""
-    if options.seconds <= 0:
-        raise UserError(f"--seconds must be positive; got {options.seconds}")
-    precisions = options.precisions()
+    precisions = options.precisions()  # checks every option first
     default_threads = torch.get_num_threads()  # what a plain script gets: the tutorial loop runs with it
     device = resolve_device(options.device)
     threads = set_threads(options.threads)

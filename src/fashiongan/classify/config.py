@@ -1,4 +1,9 @@
-"""ClassifyConfig: everything a classifier run needs, saved to RUN_DIR/config.json and read back on resume."""
+"""ClassifyConfig: everything a classifier run needs, saved to RUN_DIR/config.json and read back on resume.
+
+Every field is declared once with ``option()`` (help, choices from the registries, range, flag, whether it
+may change on resume), as the GAN's options are; `fashiongan classify train` generates its flags from
+these declarations, and the data and device options are declared like the GAN's (``same_as``).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +11,58 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from fashiongan.classify.augment import check_augment
-from fashiongan.classify.model import get_preset
+from fashiongan.classify.augment import AUGMENTS
+from fashiongan.classify.model import PRESETS, get_preset
 from fashiongan.classify.synthetic import MODES
-from fashiongan.config import DataConfig
+from fashiongan.config import DataConfig, same_as
 from fashiongan.errors import UserError
+from fashiongan.option import check_options, check_unchanged, option, options_of
 
 
 @dataclass
 class ClassifyConfig:
-    data: str = "fmnist"  # "fmnist" or a folder ROOT/<class>/<images> (or ROOT/train, ROOT/test)
-    data_dir: str | None = None  # where the Fashion-MNIST IDX files are (None: search)
-    preset: str = "fmnist-cnn"
-    image_size: int | None = None  # None: 28 for Fashion-MNIST, the preset's side for folders
-    channels: int | None = None  # None: 1 for Fashion-MNIST, the preset's for folders
-    square: str = "crop"
-    epochs: int | None = None  # None: the preset's (ignored when minutes is set)
-    minutes: float | None = None  # a wall-clock budget instead of a number of epochs
-    max_steps: int | None = None  # stop after this many optimizer steps (the study's fixed compute per arm)
-    batch_size: int | None = None  # None: the preset's
-    lr: float | None = None  # peak learning rate of the one-cycle schedule (None: the preset's)
-    weight_decay: float = 5e-4
-    augment: str = "none"  # "none" or "classic"
-    synthetic: str | None = None  # a conditional GAN run folder whose images are mixed in
-    synthetic_ratio: float = 1.0  # synthetic images per real image, each epoch
-    synthetic_mode: str = "fresh"  # "fresh" (new images every epoch) or "cached" (one set)
-    synthetic_filter: str | None = None  # a classifier run: keep GAN images it assigns to the asked class
-    synthetic_min_confidence: float = 0.5  # ... with at least this probability
-    synthetic_truncation: float = 1.0  # noise std of the GAN images; below 1 trades variety for fidelity
-    per_class: int | None = None  # keep this many training images per class (seeded)
-    val_fraction: float = 0.1  # share of the training images held out for validation
-    seed: int = 0
-    device: str = "auto"
+    data: str = same_as("data.source", help="'fmnist' or a folder ROOT/<class>/<images> (or ROOT/train/, "
+                        "ROOT/test/)")
+    data_dir: str | None = same_as("data.data_dir")
+    preset: str = option("fmnist-cnn", "model and recipe: fmnist-cnn, small-cnn (the seeds' 3-conv model), "
+                         "binary256 (two classes, 256 px RGB)", choices=tuple(PRESETS), flag="preset")
+    image_size: int | None = option(None, "image side in pixels (default: 28 for fmnist, the preset's for folders)",
+                                    low=4, flag="image-size")
+    channels: int | None = same_as("data.channels", None, help="1 = gray, 3 = RGB (default: 1 for fmnist, the "
+                                   "preset's for folders)")
+    square: str = same_as("data.square")
+    epochs: int | None = option(None, "training epochs (default: the preset's; ignored with --minutes)", low=1,
+                                flag="epochs", fixed=False)
+    minutes: float | None = option(None, "a wall-clock budget instead of a number of epochs", above=0.0,
+                                   below=100_000.0, flag="minutes", fixed=False)
+    max_steps: int | None = option(None, "stop after this many optimizer steps (the study's fixed compute per arm)",
+                                   low=1)
+    batch_size: int | None = option(None, "images per step (default: the preset's)", low=1, flag="batch-size")
+    lr: float | None = option(None, "peak learning rate of the one-cycle schedule (default: the preset's)",
+                              above=0.0, below=1.0, flag="lr")
+    weight_decay: float = option(5e-4, "AdamW weight decay", low=0.0, high=1.0)
+    augment: str = option("none", "classic: random flips and shifts of up to 2/28 of the side", choices=AUGMENTS,
+                          flag="augment")
+    synthetic: str | None = option(None, "mix in images from this conditional GAN run folder", flag="synthetic")
+    synthetic_ratio: float = option(1.0, "synthetic images per real image, each epoch", above=0.0, high=100.0,
+                                    flag="synthetic-ratio")
+    synthetic_mode: str = option("fresh", "fresh: new GAN images every epoch; cached: one set reused",
+                                 choices=MODES, flag="synthetic-mode")
+    synthetic_filter: str | None = option(None, "keep only GAN images this classifier run assigns to the class "
+                                          "asked for", flag="synthetic-filter")
+    synthetic_min_confidence: float = option(0.5, "with --synthetic-filter: the probability it must give that "
+                                             "class", low=0.0, high=1.0, flag="synthetic-min-confidence")
+    synthetic_truncation: float = option(1.0, "noise std of the GAN images; below 1 trades variety for fidelity",
+                                         above=0.0, high=1.0, flag="synthetic-truncation")
+    per_class: int | None = option(None, "train on N seeded images per class", low=1, flag="per-class")
+    val_fraction: float = option(0.1, "share of the training images held out for validation", above=0.0,
+                                 below=1.0, flag="val-fraction")
+    seed: int = same_as("train.seed")
+    device: str = same_as("train.device")
 
     def resolved(self) -> ClassifyConfig:
         """A copy with the preset's defaults filled in and every value checked."""
+        check_options(self, flag_of)  # before the preset fills the gaps: --epochs 0 is an error, not "the preset's"
         preset = get_preset(self.preset)
         fmnist = self.data == "fmnist"
         done = dataclasses.replace(
@@ -55,37 +77,12 @@ class ClassifyConfig:
         return done
 
     def check(self) -> None:
-        check_augment(self.augment)
+        """Every option against its declaration (errors name the flag), then the checks across options."""
+        check_options(self, flag_of)
         if self.data == "fmnist" and (self.image_size, self.channels) != (28, 1):
             raise UserError("Fashion-MNIST is 28x28 grayscale: use --image-size 28 and --channels 1")
-        if self.channels not in (1, 3):
-            raise UserError(f"--channels must be 1 or 3; got {self.channels}")
-        if self.square not in ("crop", "pad"):
-            raise UserError(f"--square must be crop or pad; got {self.square!r}")
-        for flag, value, low in (("--epochs", self.epochs, 1), ("--batch-size", self.batch_size, 1),
-                                 ("--image-size", self.image_size, 4), ("--per-class", self.per_class, 1),
-                                 ("max_steps", self.max_steps, 1)):
-            if value is not None and value < low:
-                raise UserError(f"{flag} must be at least {low}; got {value}")
-        if self.minutes is not None and not self.minutes > 0:
-            raise UserError(f"--minutes must be more than 0; got {self.minutes}")
-        if not 0 < (self.lr or 1e-3) < 1:
-            raise UserError(f"--lr must be between 0 and 1; got {self.lr}")
-        if not 0 < self.val_fraction < 1:
-            raise UserError(f"--val-fraction must be between 0 and 1; got {self.val_fraction}")
-        self._check_synthetic()
-
-    def _check_synthetic(self) -> None:
-        if self.synthetic_mode not in MODES:
-            raise UserError(f"--synthetic-mode must be one of {', '.join(MODES)}; got {self.synthetic_mode!r}")
-        if not 0 <= self.synthetic_min_confidence <= 1:
-            raise UserError(f"--synthetic-min-confidence must be in [0, 1]; got {self.synthetic_min_confidence}")
         if self.synthetic_filter is not None and self.synthetic is None:
             raise UserError("--synthetic-filter needs --synthetic GAN_RUN")
-        if not 0 < self.synthetic_truncation <= 1:
-            raise UserError(f"--synthetic-truncation must be in (0, 1]; got {self.synthetic_truncation}")
-        if not 0 < self.synthetic_ratio <= 100:
-            raise UserError(f"--synthetic-ratio must be in (0, 100]; got {self.synthetic_ratio}")
 
     def data_config(self) -> DataConfig:
         return DataConfig(source=self.data, data_dir=self.data_dir, image_size=self.image_size or 28,
@@ -100,3 +97,17 @@ class ClassifyConfig:
         if unknown := sorted(set(values) - names):
             raise UserError(f"classifier config has unknown keys {unknown}: made by another version of fashiongan?")
         return cls(**values)
+
+
+OPTIONS = options_of(ClassifyConfig)
+FLAGS = {key: f.metadata["flag"] for key, f, _ in OPTIONS}
+
+
+def flag_of(key: str) -> str:
+    """How a user sets a classifier option: its flag, or its name where it has none (max_steps)."""
+    return f"--{FLAGS[key]}" if FLAGS.get(key) else key
+
+
+def check_resumable(saved: ClassifyConfig, config: ClassifyConfig) -> None:
+    """The fixed-on-resume rule of the GAN's options, for a classifier run (both configs resolved)."""
+    check_unchanged(saved, config, OPTIONS, flag_of)

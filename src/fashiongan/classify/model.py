@@ -81,13 +81,16 @@ class Preset:
     lr: float
     image_size: int  # default side for folders (Fashion-MNIST is always 28)
     channels: int  # default channels for folders
+    two_classes_only: bool = False  # a single sigmoid output
 
 
 PRESETS: dict[str, Preset] = {
     "fmnist-cnn": Preset(fmnist_cnn, epochs=9, batch_size=128, lr=3e-3, image_size=28, channels=1),
     "small-cnn": Preset(small_cnn, epochs=10, batch_size=64, lr=1e-3, image_size=28, channels=1),
-    "binary256": Preset(binary256, epochs=15, batch_size=32, lr=1e-3, image_size=256, channels=3),
+    "binary256": Preset(binary256, epochs=15, batch_size=32, lr=1e-3, image_size=256, channels=3,
+                        two_classes_only=True),
 }
+MULTICLASS_PRESETS = tuple(name for name, preset in PRESETS.items() if not preset.two_classes_only)
 MIN_SIDE = {"fmnist-cnn": 4, "small-cnn": 18, "binary256": 22}  # smallest input each model can take
 
 

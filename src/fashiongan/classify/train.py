@@ -26,8 +26,8 @@ from tqdm.auto import tqdm
 
 from fashiongan import distributed
 from fashiongan.classify.augment import augment_batch
-from fashiongan.classify.checkpoint import Progress, load_checkpoint, save_checkpoint
-from fashiongan.classify.config import ClassifyConfig
+from fashiongan.classify.checkpoint import Progress, load_checkpoint, load_run, save_checkpoint
+from fashiongan.classify.config import ClassifyConfig, check_resumable
 from fashiongan.classify.model import build_classifier, classification_loss
 from fashiongan.classify.plots import plot_classifier_curves, plot_confusion_matrix
 from fashiongan.classify.scores import score
@@ -59,8 +59,10 @@ def one_cycle_lr(fraction: float, peak: float) -> float:
     return peak / 1e4 + (peak - peak / 1e4) * 0.5 * (1 + math.cos(math.pi * t))
 
 
-def _prepare_run_dir(run_dir: Path, resume: bool) -> None:
+def _prepare_run_dir(run_dir: Path, resume: bool, config: ClassifyConfig) -> None:
     check_writable_folder(run_dir, "--out")
+    if resume and (run_dir / "config.json").is_file():
+        check_resumable(load_run(run_dir)[0], config)
     has_run = (run_dir / "checkpoints").exists()
     if resume and not has_run:
         raise UserError(f"--resume needs a classifier run with a checkpoint; {run_dir} has none")
@@ -217,7 +219,7 @@ def train_classifier(
         splits = load_splits(config.data_config(), config.val_fraction, config.seed, config.per_class)
     mixer = _mixer(config, splits.train, device)  # fail fast on a bad --synthetic, before the folder is made
     loop = _setup(config, splits, device)  # builds the model: a preset that does not fit the data fails here
-    distributed.main_only(lambda: _prepare_run_dir(run_dir, resume))
+    distributed.main_only(lambda: _prepare_run_dir(run_dir, resume, config))
     progress = load_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng) \
         if resume else Progress()
     distributed.main_only(lambda: write_json(run_dir / "config.json", {

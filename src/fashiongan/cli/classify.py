@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
-from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least, truncation
+from fashiongan.cli.common import check_out_given_under_torchrun
+from fashiongan.cli.options import add_device_flag, add_option_flags, dest, given_options
 from fashiongan.errors import UserError
-
-PRESET_NAMES = ("fmnist-cnn", "small-cnn", "binary256")  # classify.model.PRESETS (kept import-free for --help)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,83 +25,47 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     predict = commands.add_parser("predict", help="print the class and its probability for each image")
     predict.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `fashiongan classify train`")
     predict.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR", help="image files or folders of images")
-    predict.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="default: cpu")
+    add_device_flag(predict, default="cpu")
     parser.set_defaults(func=run)
 
 
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    # fmt: off
+    from fashiongan.classify.config import OPTIONS
+
     t = commands.add_parser("train", help="train a classifier; writes metrics.json, PNGs and a checkpoint")
-    t.add_argument("--data", default="fmnist", metavar="fmnist|DIR",
-                   help="'fmnist' or a folder ROOT/<class>/<images> (or ROOT/train/, ROOT/test/) (default: fmnist)")
-    t.add_argument("--data-dir", metavar="DIR", help="folder holding the Fashion-MNIST IDX files (default: search)")
-    t.add_argument("--preset", choices=PRESET_NAMES, default="fmnist-cnn",
-                   help="model and recipe: fmnist-cnn (default), small-cnn (the seeds' 3-conv model), "
-                        "binary256 (two classes, 256 px RGB)")
-    t.add_argument("--image-size", type=int_at_least(4), metavar="S",
-                   help="image side in pixels (default: 28 for fmnist, the preset's for folders)")
-    t.add_argument("--channels", type=int, choices=(1, 3), help="1 = gray, 3 = RGB (default: the preset's)")
-    t.add_argument("--square", choices=("crop", "pad"), default="crop", help="folders: make images square (crop)")
-    budget = t.add_mutually_exclusive_group()
-    budget.add_argument("--epochs", type=int_at_least(1), metavar="N", help="training epochs (default: the preset's)")
-    budget.add_argument("--minutes", type=float_in(0, 100_000), metavar="M", help="train for M minutes instead")
-    t.add_argument("--batch-size", type=int_at_least(1), metavar="B", help="images per step (default: the preset's)")
-    t.add_argument("--lr", type=float_in(0, 1), metavar="LR", help="peak learning rate (default: the preset's)")
-    t.add_argument("--augment", choices=("none", "classic"), default="none",
-                   help="classic: random flips and shifts of up to 2/28 of the side (default: none)")
-    t.add_argument("--synthetic", metavar="GAN_RUN", help="mix in images from this conditional GAN run folder")
-    t.add_argument("--synthetic-ratio", type=float_in(0, 100.001), metavar="R",
-                   help="synthetic images per real image, each epoch (default: 1)")
-    t.add_argument("--synthetic-mode", choices=("fresh", "cached"),
-                   help="fresh: new GAN images every epoch; cached: one set reused (default: fresh)")
-    t.add_argument("--synthetic-filter", metavar="CLASSIFIER_RUN",
-                   help="keep only GAN images this classifier run assigns to the class asked for")
-    t.add_argument("--synthetic-min-confidence", type=float_in(0, 1), metavar="P",
-                   help="with --synthetic-filter: the probability it must give that class (default 0.5)")
-    t.add_argument("--synthetic-truncation", type=truncation, metavar="T",
-                   help="noise std of the GAN images, in (0, 1]; below 1 trades variety for fidelity (default: 1)")
-    t.add_argument("--per-class", type=int_at_least(1), metavar="N", help="train on N seeded images per class")
-    t.add_argument("--val-fraction", type=float_in(0, 1), default=0.1, metavar="F",
-                   help="share of the training images held out for validation (default: 0.1)")
-    t.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="random seed (default: 0)")
-    t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
+    add_option_flags(t.add_argument_group("classifier options"), OPTIONS)
     t.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/classify-NNN)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
-    # fmt: on
 
 
-def _config(args: argparse.Namespace):
-    from fashiongan.classify.config import ClassifyConfig
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The classifier options given on the command line; folders made absolute (the run may move)."""
+    from fashiongan.classify.config import OPTIONS
 
-    given = [args.synthetic_ratio, args.synthetic_mode, args.synthetic_truncation]
-    if args.synthetic is None and any(value is not None for value in given):
+    given = given_options(args, OPTIONS)
+    if "epochs" in given and "minutes" in given:
+        raise UserError("--epochs and --minutes cannot be combined: give one budget")
+    if "synthetic" not in given and any(k in given for k in ("synthetic_ratio", "synthetic_mode",
+                                                             "synthetic_truncation")):
         raise UserError("--synthetic-ratio, --synthetic-mode and --synthetic-truncation need --synthetic GAN_RUN")
-    data = args.data if args.data == "fmnist" else str(Path(args.data).expanduser().resolve())
-    synthetic = None if args.synthetic is None else str(Path(args.synthetic).expanduser().resolve())
-    return ClassifyConfig(
-        data=data, data_dir=args.data_dir, preset=args.preset, image_size=args.image_size, channels=args.channels,
-        square=args.square, epochs=args.epochs, minutes=args.minutes, batch_size=args.batch_size, lr=args.lr,
-        augment=args.augment, synthetic=synthetic, synthetic_ratio=args.synthetic_ratio or 1.0,
-        synthetic_mode=args.synthetic_mode or "fresh",
-        synthetic_filter=None if args.synthetic_filter is None else str(Path(args.synthetic_filter).resolve()),
-        synthetic_min_confidence=args.synthetic_min_confidence or 0.5,
-        synthetic_truncation=args.synthetic_truncation or 1.0, per_class=args.per_class,
-        val_fraction=args.val_fraction,
-        seed=args.seed, device=args.device,
-    )  # fmt: skip
+    for key in ("data", "synthetic", "synthetic_filter"):
+        if given.get(key) not in (None, "fmnist"):
+            given[key] = str(Path(given[key]).expanduser().resolve())
+    return given
 
 
 def _command_line(args: argparse.Namespace) -> str:
     """The command as typed, rebuilt from the parsed flags (those that differ from their defaults)."""
-    defaults = {"data": "fmnist", "preset": "fmnist-cnn", "square": "crop", "augment": "none", "val_fraction": 0.1,
-                "seed": 0, "device": "auto", "resume": False, "no_progress": False}
+    from fashiongan.classify.config import OPTIONS
+
     words = ["fashiongan", "classify", "train"]
-    for dest, value in vars(args).items():
-        if dest in ("func", "command", "classify_command") or value is None or value == defaults.get(dest):
-            continue
-        flag = "--" + dest.replace("_", "-")
-        words += [flag] if value is True else [flag, str(value)]
+    for key, f, _ in OPTIONS:
+        value = getattr(args, dest(key), None)
+        if value is not None and value != f.default:
+            words += [f"--{f.metadata['flag']}", str(value)]
+    words += ["--out", args.out] if args.out else []
+    words += [flag for flag, on in (("--resume", args.resume), ("--no-progress", args.no_progress)) if on]
     return shlex.join(words)
 
 
@@ -114,13 +79,17 @@ def _default_run_dir() -> Path:
 
 def _train(args: argparse.Namespace) -> int:
     from fashiongan.classify.checkpoint import load_run
+    from fashiongan.classify.config import ClassifyConfig, check_resumable
     from fashiongan.classify.train import train_classifier
 
     if args.resume and not args.out:
         raise UserError("--resume needs --out RUN_DIR (the classifier run to continue)")
-    config = load_run(args.out)[0] if args.resume else _config(args)
-    if args.resume:  # the budget may grow; everything else is the saved config
-        config.epochs, config.minutes = args.epochs or config.epochs, args.minutes or config.minutes
+    given = _given(args)
+    config = ClassifyConfig(**given)
+    if args.resume:  # the saved config, with the given flags that may change (the budget, the device)
+        saved = load_run(args.out)[0]
+        config = dataclasses.replace(saved, **given)
+        check_resumable(saved, config)
     check_out_given_under_torchrun(args.out)
     run_dir = Path(args.out) if args.out else _default_run_dir()
     command = _command_line(args)

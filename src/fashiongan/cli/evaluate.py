@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fashiongan.cli.common import MAX_SEED, int_at_least
+from fashiongan.cli.options import add_device_flag
 from fashiongan.errors import UserError
 from fashiongan.text import printable
 
@@ -61,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", metavar="DIR", help="where to write report.md and its PNGs (default RUN_DIR/eval)"
     )
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
+    add_device_flag(p)
     p.add_argument(
         "--inception",
         action="store_true",

@@ -7,10 +7,10 @@ import json
 import shlex
 from pathlib import Path
 
-from fashiongan.cli.common import int_at_least
-from fashiongan.config import IMAGE_SIZES, DataConfig, RunConfig, validate
+from fashiongan.cli.options import add_option_flags, given_options
 from fashiongan.errors import UserError
-from fashiongan.evaluation.train_evaluator import DEFAULT_EPOCHS
+from fashiongan.evaluation.train_evaluator import EvaluatorConfig
+from fashiongan.option import options_of
 from fashiongan.text import printable
 
 
@@ -23,25 +23,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     commands = parser.add_subparsers(dest="evaluator_command", metavar="{train,info}", required=True)
 
-    # fmt: off
     train = commands.add_parser("train", help="train an evaluator on Fashion-MNIST or on an image folder")
-    train.add_argument("--data", default="fmnist", metavar="fmnist|DIR",
-                       help="'fmnist', or a folder ROOT/<class>/<images> (default: fmnist)")
-    train.add_argument("--data-dir", default=None, metavar="D",
-                       help="folder holding the Fashion-MNIST IDX files (default: search the usual places)")
-    train.add_argument("--image-size", type=int, default=28, choices=IMAGE_SIZES, metavar="S",
-                       help=f"image side in pixels, one of {', '.join(map(str, IMAGE_SIZES))} (default: 28)")
-    train.add_argument("--channels", type=int, default=1, choices=(1, 3),
-                       help="1 (gray) or 3 (RGB); Fashion-MNIST is gray (default: 1)")
-    train.add_argument("--epochs", type=int_at_least(1), default=DEFAULT_EPOCHS, metavar="N",
-                       help=f"training epochs (default: {DEFAULT_EPOCHS})")
-    train.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="random seed (default: 0)")
-    train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                       help="where to train (default: auto = CUDA if available)")
+    add_option_flags(train.add_argument_group("evaluator options"), options_of(EvaluatorConfig))
     train.add_argument("--out", required=True, metavar="PATH",
                        help="weights file to write, ending in .safetensors; PATH's .json is written beside it")
     train.add_argument("--force", action="store_true", help="overwrite an existing --out and its .json")
-    # fmt: on
 
     # fmt: off
     info = commands.add_parser("info", help="print an evaluator's recorded facts and verify its sha256")
@@ -51,24 +37,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _data_config(args: argparse.Namespace) -> DataConfig:
-    data = DataConfig(source=args.data, data_dir=args.data_dir, image_size=args.image_size, channels=args.channels)
-    validate(RunConfig(preset="evaluator", data=data))
-    return data
+def _options(args: argparse.Namespace) -> EvaluatorConfig:
+    return EvaluatorConfig(**given_options(args, options_of(EvaluatorConfig)))
 
 
-def _command_line(args: argparse.Namespace) -> str:
+def _command_line(options: EvaluatorConfig, out: str) -> str:
     """The command as a user would type it, with the options that differ from their defaults."""
-    words = ["fashiongan", "evaluator", "train", "--data", args.data]
-    for flag, value, default in (
-        ("--data-dir", args.data_dir, None),
-        ("--image-size", args.image_size, 28),
-        ("--channels", args.channels, 1),
-        ("--device", args.device, "auto"),
-    ):
-        if value != default:
-            words += [flag, str(value)]
-    words += ["--epochs", str(args.epochs), "--seed", str(args.seed), "--out", str(args.out)]
+    words = ["fashiongan", "evaluator", "train", "--data", options.data]
+    for key, f, _ in options_of(EvaluatorConfig):
+        value = getattr(options, key)
+        if key not in ("data", "epochs", "seed") and value != f.default:
+            words += [f"--{f.metadata['flag']}", str(value)]
+    words += ["--epochs", str(options.epochs), "--seed", str(options.seed), "--out", str(out)]
     return shlex.join(words)
 
 
@@ -90,13 +70,14 @@ def run_train(args: argparse.Namespace) -> int:
     from fashiongan.evaluation.train_evaluator import train_evaluator
 
     _check_out(args)
+    options = _options(args)
     info = train_evaluator(
-        _data_config(args), args.out, epochs=args.epochs, seed=args.seed, device=args.device,
-        command=_command_line(args),
+        options.data_config(), args.out, epochs=options.epochs, seed=options.seed, device=options.device,
+        command=_command_line(options, args.out),
     )  # fmt: skip
     print(
         f"saved evaluator to {info.path} ({info.eval_split} accuracy {info.test_accuracy:.4f}, "
-        f"{args.epochs} epochs, {info.extra['train_seconds']:.0f} s)"
+        f"{options.epochs} epochs, {info.extra['train_seconds']:.0f} s)"
     )
     return 0
 

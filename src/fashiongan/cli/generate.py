@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from fashiongan.cli.common import MAX_SEED, int_at_least, seeds, truncation
+from fashiongan.cli.options import add_device_flag
 from fashiongan.errors import UserError
 from fashiongan.io import check_writable_file, check_writable_folder
 from fashiongan.text import printable
@@ -47,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)")
     p.add_argument("--raw", action="store_true",
                    help="sample the generator as trained, not its EMA copy (to measure what the EMA adds)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
+    add_device_flag(p)
     p.add_argument("--nrow", type=int_at_least(1), metavar="K", help="images per grid row")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--out", required=True, metavar="PATH", help="FILE.png, FILE.npz, or a folder")

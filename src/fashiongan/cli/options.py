@@ -1,7 +1,8 @@
-"""CLI flags generated from the config declarations, and ``--set section.key=value`` for every option.
+"""CLI flags generated from option declarations, and ``--set section.key=value`` for every run-config option.
 
-Nothing here names an option: the flags, their types, choices, ranges and help all come from
-``fashiongan.config``. Adding an option there adds it here.
+Nothing here names an option: the flags, their types, choices, ranges and help all come from the
+``option()`` declarations (config.py for ``train``; ClassifyConfig, EvaluatorConfig, BenchOptions and
+StudyOptions for the other commands). Adding an option there adds its flag here.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import typing
 from dataclasses import MISSING
 from typing import Any
 
-from fashiongan.config import declaration, declarations
+from fashiongan.config import DEVICES, Declaration, declaration, declarations, describe_range, flag_name
 from fashiongan.errors import UserError
+
+__all__ = ["add_config_flags", "add_device_flag", "add_option_flags", "config_help", "flag_name",
+           "given_config_overrides", "given_options", "parse_value"]
 
 TRUE, FALSE, NONE = ("true", "yes", "1", "on"), ("false", "no", "0", "off"), ("none", "null")
 
@@ -44,7 +48,9 @@ def parse_value(key: str, text: str, hint: Any) -> Any:
 def _describe(f: Any) -> str:
     meta, parts = f.metadata, [f.metadata["help"]]
     default = f.default if f.default is not MISSING else None
-    if meta["low"] is not None or meta["high"] is not None:
+    if meta.get("above") is not None or meta.get("below") is not None:
+        parts.append(describe_range(meta))
+    elif meta["low"] is not None or meta["high"] is not None:
         low = "" if meta["low"] is None else f"{meta['low']:g}"
         high = "" if meta["high"] is None else f"{meta['high']:g}"
         parts.append(f"range {low}..{high}")
@@ -52,21 +58,39 @@ def _describe(f: Any) -> str:
     return "; ".join(parts).replace("%", "%%")
 
 
-def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per declared option that names a ``flag``, plus ``--set`` and ``--help-config``."""
-    group = parser.add_argument_group("config options (each also settable with --set section.key=VALUE)")
-    for key, f, hint in declarations():
+def add_option_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+                     options: list[Declaration]) -> None:
+    """One flag per declared option that names a ``flag``; unset flags stay None (see ``given_options``)."""
+    for key, f, hint in options:
         flag = f.metadata["flag"]
         if not flag:
             continue
         kind = base_type(hint)
         if kind is bool:
-            group.add_argument(f"--{flag}", dest=dest(key), action=argparse.BooleanOptionalAction, default=None,
-                               help=_describe(f))
+            parser.add_argument(f"--{flag}", dest=dest(key), action=argparse.BooleanOptionalAction, default=None,
+                                help=_describe(f))
             continue
         choices = f.metadata["choices"]
-        group.add_argument(f"--{flag}", dest=dest(key), default=None, metavar=kind.__name__.upper() if not choices
-                           else None, choices=choices, type=_flag_type(key, hint), help=_describe(f))
+        parser.add_argument(f"--{flag}", dest=dest(key), default=None, metavar=kind.__name__.upper() if not choices
+                            else None, choices=choices, type=_flag_type(key, hint), help=_describe(f))
+
+
+def given_options(args: argparse.Namespace, options: list[Declaration]) -> dict[str, Any]:
+    """The options the user set by flag, as {key: value} (flags left unset are left out)."""
+    return {key: getattr(args, dest(key)) for key, f, _ in options
+            if f.metadata["flag"] and getattr(args, dest(key), None) is not None}
+
+
+def add_device_flag(parser: argparse.ArgumentParser, default: str = "auto") -> None:
+    """``--device`` of a command whose device is not a saved option (generate, evaluate, serve, predict)."""
+    parser.add_argument("--device", choices=DEVICES, default=default,
+                        help=f"where to run; auto = CUDA when there is a GPU (default: {default})")
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per declared run-config option that names a ``flag``, plus ``--set`` and ``--help-config``."""
+    group = parser.add_argument_group("config options (each also settable with --set section.key=VALUE)")
+    add_option_flags(group, declarations())
     group.add_argument("--set", dest="set_options", action="append", default=[], metavar="SECTION.KEY=VALUE",
                        help="set any config option, e.g. --set train.r1_gamma=0.1 (see --help-config)")
     group.add_argument("--help-config", action="store_true", help="list every config option and exit")
@@ -85,8 +109,7 @@ def _flag_type(key: str, hint: Any):
 
 def given_config_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The options the user set, by flag or ``--set``, as {"section.key": value} (unset flags are left out)."""
-    overrides = {key: getattr(args, dest(key)) for key, f, _ in declarations()
-                 if f.metadata["flag"] and getattr(args, dest(key), None) is not None}
+    overrides = given_options(args, declarations())
     for item in args.set_options:
         key, sep, text = item.partition("=")
         if not sep:
@@ -103,9 +126,3 @@ def config_help() -> str:
         choices = f" [{'|'.join(map(str, f.metadata['choices']))}]" if f.metadata["choices"] else ""
         lines.append(f"{key}{flag}{choices}: {_describe(f)}".replace("%%", "%"))
     return "\n".join(lines)
-
-
-def flag_name(key: str) -> str:
-    """How the user sets ``key``: its flag, or --set."""
-    f, _ = declaration(key)
-    return f"--{f.metadata['flag']}" if f.metadata["flag"] else f"--set {key}"

@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 
 from fashiongan.cli.common import int_at_least
+from fashiongan.cli.options import add_device_flag
 from fashiongan.errors import UserError
 
 
@@ -17,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", metavar="HOST", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int_at_least(0), default=7860, metavar="PORT", help="port (default 7860)")
     p.add_argument("--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="default: cpu")
+    add_device_flag(p, default="cpu")
     p.set_defaults(func=run)
 
 

@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from dataclasses import dataclass
 
-from fashiongan.cli.common import float_in, int_at_least, truncation
+from fashiongan.classify.model import MULTICLASS_PRESETS
+from fashiongan.cli.options import add_option_flags, given_options
+from fashiongan.config import PRESETS, same_as
 from fashiongan.errors import UserError
+from fashiongan.option import check_options, option, options_of
+
+
+@dataclass
+class StudyOptions:
+    """The options of `fashiongan study augmentation`, declared like the GAN's (the flags come from these)."""
+
+    per_class: str = option("10,25,50,100,500,all", "N values, 'all' for every image", flag="per-class")
+    seeds: int = option(3, "seeds 0..K-1 per N", low=1, high=1_000_000, flag="seeds")
+    ratios: str = option("0.5,1,2,3", "synthetic per real image", flag="ratios")
+    gan_minutes: float = option(3.0, "GAN training budget per cell", above=0.0, below=10_000.0, flag="gan-minutes")
+    classifier_steps: int = option(300, "optimizer steps per classifier arm", low=1, high=10_000_000,
+                                   flag="classifier-steps")
+    classifier_preset: str = option("fmnist-cnn", "classifier of every arm", choices=MULTICLASS_PRESETS,
+                                    flag="classifier-preset")
+    gan_preset: str | None = option(None, "GAN preset (default: fmnist-best if present, else fmnist)",
+                                    choices=tuple(PRESETS), flag="gan-preset")
+    filter_confidence: float | None = option(None, "lever: also GAN arms keeping only GAN images the cell's "
+                                             "real-only classifier assigns to the class asked for with "
+                                             "probability >= P (default: off)", above=0.0, below=1.0,
+                                             flag="filter-confidence")
+    truncation: float | None = option(None, "lever: also GAN arms whose images are sampled with this noise std "
+                                      "(default: off)", above=0.0, high=1.0, flag="truncation")
+    data_dir: str | None = same_as("data.data_dir")
+    device: str = same_as("train.device")
+
 
 QUICK = {"per_class": "10,100", "seeds": 2, "ratios": "1,2", "gan_minutes": 1.0, "classifier_steps": 150}
-FULL = {"per_class": "10,25,50,100,500,all", "seeds": 3, "ratios": "0.5,1,2,3", "gan_minutes": 3.0,
-        "classifier_steps": 300}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,27 +50,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands = parser.add_subparsers(dest="study_command", metavar="{augmentation,merge}", required=True)
     # fmt: off
     a = commands.add_parser("augmentation", help="run (or continue) the study, then write its report")
-    a.add_argument("--per-class", metavar="LIST", help=f"N values, 'all' for every image (default {FULL['per_class']})")
-    a.add_argument("--seeds", type=int_at_least(1), metavar="K", help=f"seeds 0..K-1 per N (default {FULL['seeds']})")
-    a.add_argument("--ratios", metavar="LIST", help=f"synthetic per real image (default {FULL['ratios']})")
-    a.add_argument("--gan-minutes", type=float_in(0, 10_000), metavar="M",
-                   help=f"GAN training budget per cell (default {FULL['gan_minutes']:g})")
-    a.add_argument("--classifier-steps", type=int_at_least(1), metavar="S",
-                   help=f"optimizer steps per classifier arm (default {FULL['classifier_steps']})")
-    a.add_argument("--classifier-preset", choices=("fmnist-cnn", "small-cnn"), default="fmnist-cnn",
-                   help="classifier of every arm (default fmnist-cnn)")
-    a.add_argument("--gan-preset", metavar="P", help="GAN preset (default: fmnist-best if present, else fmnist)")
-    a.add_argument("--filter-confidence", type=float_in(0, 1), metavar="P",
-                   help="lever: also GAN arms keeping only GAN images the cell's real-only classifier assigns to "
-                        "the class asked for with probability >= P (default: off)")
-    a.add_argument("--truncation", type=truncation, metavar="T",
-                   help="lever: also GAN arms whose images are sampled with noise std T in (0, 1) (default: off)")
+    add_option_flags(a.add_argument_group("study options"), options_of(StudyOptions))
     a.add_argument("--quick", action="store_true",
                    help="a small study (N 10,100; 2 seeds; ratios 1,2; 1-minute GANs): an estimated 12-15 min "
                         "on 2 CPU cores")
     a.add_argument("--shard", metavar="K/N", help="run only every N-th cell starting at the K-th (1 <= K <= N)")
-    a.add_argument("--data-dir", metavar="DIR", help="folder holding the Fashion-MNIST IDX files (default: search)")
-    a.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     a.add_argument("--out", required=True, metavar="DIR", help="study folder (cells/, work/, the report)")
     m = commands.add_parser("merge", help="build the report from a study folder's finished cells")
     m.add_argument("out", metavar="DIR", help="a study folder")
@@ -88,14 +100,14 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 def plan_from_args(args: argparse.Namespace):
     from fashiongan.classify.study import StudyPlan
 
-    base = QUICK if args.quick else FULL
-    pick = {key: getattr(args, key) if getattr(args, key) is not None else value for key, value in base.items()}
+    given = given_options(args, options_of(StudyOptions))
+    o = dataclasses.replace(StudyOptions(**QUICK) if args.quick else StudyOptions(), **given)
+    check_options(o, lambda key: f"--{key.replace('_', '-')}")
     return StudyPlan(
-        per_class=parse_per_class(pick["per_class"]), seeds=list(range(pick["seeds"])),
-        ratios=parse_ratios(pick["ratios"]), gan_seconds=60.0 * pick["gan_minutes"],
-        gan_preset=args.gan_preset or "", classifier_preset=args.classifier_preset,
-        classifier_steps=pick["classifier_steps"], data_dir=args.data_dir, device=args.device,
-        filter_confidence=args.filter_confidence, truncation=args.truncation,
+        per_class=parse_per_class(o.per_class), seeds=list(range(o.seeds)), ratios=parse_ratios(o.ratios),
+        gan_seconds=60.0 * o.gan_minutes, gan_preset=o.gan_preset or "", classifier_preset=o.classifier_preset,
+        classifier_steps=o.classifier_steps, data_dir=o.data_dir, device=o.device,
+        filter_confidence=o.filter_confidence, truncation=o.truncation,
     )  # fmt: skip
 
 

@@ -7,13 +7,14 @@ not a config option (preset, --out, --resume, …) and three shortcuts (--lr, --
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 from fashiongan.cli.common import check_out_given_under_torchrun, float_in
-from fashiongan.cli.options import add_config_flags, config_help, flag_name, given_config_overrides
-from fashiongan.config import PRESETS, RunConfig, apply_overrides, declaration, make_config, validate
+from fashiongan.cli.options import add_config_flags, config_help, given_config_overrides
+from fashiongan.config import PRESETS, RunConfig, apply_overrides, check_resume, make_config, validate
 from fashiongan.errors import UserError
 from fashiongan.io import check_writable_folder
 
@@ -66,15 +67,11 @@ def resumed_config(args: argparse.Namespace, overrides: dict[str, Any]) -> RunCo
     if args.preset and args.preset != config.preset:
         raise UserError(f"--resume: the run was trained with --preset {config.preset}, not {args.preset}; "
                         "drop --preset or start a new run")
-    for key, value in overrides.items():
-        section, _, name = key.partition(".")
-        saved = getattr(getattr(config, section), name)
-        if declaration(key)[0].metadata["fixed"] and saved != value and key != "model.num_classes":
-            raise UserError(f"--resume: {flag_name(key)} was {saved!r} in this run and cannot change to {value!r}; "
-                            "drop the flag or start a new run")
-    apply_overrides(config, overrides)
-    validate(config)
-    return config
+    resumed = copy.deepcopy(config)
+    apply_overrides(resumed, overrides)
+    check_resume(config, resumed)  # the library checks again; here it also guards --dry-run
+    validate(resumed)
+    return resumed
 
 
 def has_saved_config(run_dir: str) -> bool:

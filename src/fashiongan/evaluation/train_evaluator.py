@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from fashiongan.config import DataConfig
+from fashiongan.config import DataConfig, RunConfig, same_as, validate
 from fashiongan.data.batches import epoch_order, gather_batch, place_images
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.load import has_test_split, load_dataset
@@ -26,6 +27,7 @@ from fashiongan.errors import UserError
 from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
 from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.models.layers import scale_to_unit
+from fashiongan.option import check_options, option
 from fashiongan.run.device import resolve_device
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,27 @@ MAX_LR = 3e-3
 WEIGHT_DECAY = 5e-4
 MAX_SHIFT = 2  # pixels, at 28 px; scaled with the image size
 VAL_FRACTION = 0.1
+
+
+@dataclass
+class EvaluatorConfig:
+    """The options of `fashiongan evaluator train`, declared like the GAN's (its flags are generated)."""
+
+    data: str = same_as("data.source")
+    data_dir: str | None = same_as("data.data_dir")
+    image_size: int = same_as("data.image_size")
+    channels: int = same_as("data.channels")
+    epochs: int = option(DEFAULT_EPOCHS, "training epochs", low=1, flag="epochs")
+    seed: int = same_as("train.seed")
+    device: str = same_as("train.device")
+
+    def data_config(self) -> DataConfig:
+        """The data to train on, checked like a GAN run's (Fashion-MNIST is 28 px gray, ...)."""
+        data = DataConfig(source=self.data, data_dir=self.data_dir, image_size=self.image_size,
+                          channels=self.channels)
+        check_options(self, lambda key: f"--{key.replace('_', '-')}")
+        validate(RunConfig(preset="evaluator", data=data))
+        return data
 
 
 @torch.no_grad()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
+from fashiongan.config import DEVICES
 from fashiongan.errors import UserError
 
 
@@ -17,8 +18,8 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device cpu or auto")
-    if name not in ("cpu", "cuda"):
-        raise UserError(f"--device must be auto, cpu or cuda; got {name!r}")
+    if name not in DEVICES:
+        raise UserError(f"--device must be {', '.join(DEVICES[:-1])} or {DEVICES[-1]}; got {name!r}")
     return torch.device(name)
 
 

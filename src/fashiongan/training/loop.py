@@ -114,7 +114,7 @@ def train(
         set_threads(config.train.threads)
     data = distributed.main_first(lambda: load_training_data(config, given))  # rank 0 fills any data cache
     evaluator = distributed.main_only(lambda: InTrainingEvaluator.maybe(config, device))  # fail fast
-    resumable = distributed.main_only(lambda: prepare_run_dir(run_dir, resume)) or has_checkpoint(run_dir)
+    resumable = distributed.main_only(lambda: prepare_run_dir(run_dir, resume, config)) or has_checkpoint(run_dir)
     state = build_state(config, device)
     shuffle_rng = torch.Generator().manual_seed(config.train.seed)
     progress = TrainingProgress(class_names=list(data.class_names))

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from fashiongan.config import RunConfig
+from fashiongan.config import RunConfig, check_resume
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import atomic_write_text, read_jsonl
@@ -20,6 +20,7 @@ from fashiongan.run.checkpoint import (
     load_progress,
     load_training_state,
 )
+from fashiongan.run.folder import load_run_config
 from fashiongan.training.state import GANState
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,17 @@ def has_checkpoint(run_dir: Path) -> bool:
     return any((checkpoints / name / "state.json").is_file() for name in ("last", ".last.old"))
 
 
-def prepare_run_dir(run_dir: Path, resume: bool) -> bool:
+def prepare_run_dir(run_dir: Path, resume: bool, config: RunConfig | None = None) -> bool:
     """Create the run folder; returns True when there is a checkpoint to resume from.
 
     A folder with a checkpoint is never trained over without --resume. A folder whose run died before its
-    first checkpoint (metrics but no weights) starts again, with --resume or without, with a note.
+    first checkpoint (metrics but no weights) starts again, with --resume or without, with a note. On
+    resume, ``config`` must keep every fixed option of the saved config.json (``check_resume``).
     """
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file; name a folder for the run")
+    if resume and config is not None and (run_dir / "config.json").is_file():
+        check_resume(load_run_config(run_dir), config)
     resumable = has_checkpoint(run_dir)
     if not resume and resumable:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another --out")
