@@ -8,6 +8,7 @@ reaches every field. Presets are short lists of overrides. A run folder's ``conf
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,6 +185,13 @@ class RunConfig:
         validate(config)
         return config
 
+    def with_num_classes(self, num_classes: int) -> RunConfig:
+        """A copy whose model has ``num_classes`` classes: the number comes from the data (or a checkpoint's
+        class names), so it is set on a copy and the caller's config is left as it was."""
+        derived = copy.deepcopy(self)
+        derived.model.num_classes = num_classes
+        return derived
+
     def epochs_or_default(self) -> int | None:
         """The epoch limit: the configured one, else 50 without a time budget, else none."""
         if self.train.epochs is not None:
@@ -226,9 +234,16 @@ def apply_overrides(config: RunConfig, overrides: dict[str, Any]) -> None:
         setattr(getattr(config, section_name), key, value)
 
 
-def check_resume(saved: RunConfig, config: RunConfig) -> None:
-    """The run config's fixed-on-resume rule (``check_unchanged``), errors naming each option's flag."""
-    check_unchanged(saved, config, declarations(), flag_name)
+def check_resume(saved: RunConfig, config: RunConfig, world_size: int = 1, saved_world_size: int = 1) -> None:
+    """The run config's fixed-on-resume rule (``check_unchanged``), errors naming each option's flag.
+
+    ``train.batch_size`` is each rank's share of the global batch: a run may move to another number of
+    ranks (``world_size``, against the ``saved_world_size`` it was trained on) with the share changed so that
+    the global batch stays the same.
+    """
+    same_global = saved.train.batch_size * saved_world_size == config.train.batch_size * world_size
+    skip = ("train.batch_size",) if same_global else ()
+    check_unchanged(saved, config, [d for d in declarations() if d[0] not in skip], flag_name)
 
 
 def flag_name(key: str) -> str:

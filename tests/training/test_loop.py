@@ -107,6 +107,7 @@ def test_a_new_run_refuses_to_overwrite_an_old_one(tmp_path: Path, tiny_data):
 def test_the_python_api_refuses_to_resume_with_a_changed_fixed_option(tmp_path: Path, tiny_data):
     config = tiny_config(**{"train.epochs": 1})
     train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    assert config.model.num_classes == 10  # derived from the data into the run's copy, not the caller's config
     before = (tmp_path / "run" / "config.json").read_text()
     with pytest.raises(UserError, match="--resume: --batch-size was 16 in this run and cannot change to 8"):
         train(tiny_config(**{"train.batch_size": 8}), tmp_path / "run", data=tiny_data, resume=True,

@@ -38,9 +38,9 @@ from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, check_writable_folder, read_jsonl, write_json
 from fashiongan.run.device import resolve_device
+from fashiongan.run.schedule import one_cycle_lr
 
 log = logging.getLogger(__name__)
-WARMUP = 0.2
 
 
 @dataclass
@@ -48,15 +48,6 @@ class ClassifyResult:
     run_dir: Path
     metrics: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
-
-
-def one_cycle_lr(fraction: float, peak: float) -> float:
-    """Learning rate at ``fraction`` of the budget: linear warm-up from peak/25, then cosine to peak/1e4."""
-    fraction = min(max(fraction, 0.0), 1.0)
-    if fraction < WARMUP:
-        return peak / 25 + (peak - peak / 25) * fraction / WARMUP
-    t = (fraction - WARMUP) / (1 - WARMUP)
-    return peak / 1e4 + (peak - peak / 1e4) * 0.5 * (1 + math.cos(math.pi * t))
 
 
 def _prepare_run_dir(run_dir: Path, resume: bool, config: ClassifyConfig) -> None:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fashiongan import distributed
 from fashiongan.cli.common import check_out_given_under_torchrun, float_in
 from fashiongan.cli.options import add_config_flags, config_help, given_config_overrides
 from fashiongan.config import PRESETS, RunConfig, apply_overrides, check_resume, make_config, validate
@@ -61,7 +62,7 @@ def new_config(args: argparse.Namespace, overrides: dict[str, Any]) -> RunConfig
 
 def resumed_config(args: argparse.Namespace, overrides: dict[str, Any]) -> RunConfig:
     """The saved config with the given flags applied; a flag that would change a fixed setting is refused."""
-    from fashiongan.run.folder import load_run_config
+    from fashiongan.run.folder import load_run_config, trained_world_size
 
     config = load_run_config(args.out)
     if args.preset and args.preset != config.preset:
@@ -69,7 +70,8 @@ def resumed_config(args: argparse.Namespace, overrides: dict[str, Any]) -> RunCo
                         "drop --preset or start a new run")
     resumed = copy.deepcopy(config)
     apply_overrides(resumed, overrides)
-    check_resume(config, resumed)  # the library checks again; here it also guards --dry-run
+    world = (distributed.world_size(), trained_world_size(args.out, config))
+    check_resume(config, resumed, *world)  # train() checks again; this also guards --dry-run
     validate(resumed)
     return resumed
 

@@ -1,6 +1,6 @@
 """Train an EvaluatorNet on Fashion-MNIST or on a folder dataset and save it as a hash-checked evaluator.
 
-Recipe: AdamW with a one-cycle learning rate, batches of 256, light augmentation done on whole
+Recipe: AdamW with a one-cycle learning rate (run/schedule.py), batches of 256, light augmentation done on whole
 batches as tensor ops (random horizontal flips and random shifts of up to 2 pixels). Accuracy is
 measured after every epoch on the test split, or, for a folder without ``test/``, on a seeded 10%
 of the images held out of training. The last epoch's network is saved (no selection on the test set).
@@ -29,6 +29,7 @@ from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.models.layers import scale_to_unit
 from fashiongan.option import check_options, option
 from fashiongan.run.device import resolve_device
+from fashiongan.run.schedule import one_cycle_step
 
 log = logging.getLogger(__name__)
 
@@ -92,27 +93,37 @@ def load_splits(config: DataConfig, seed: int) -> tuple[ImageDataset, ImageDatas
     return train, held_out, split
 
 
+def set_one_cycle(optimizer: torch.optim.Optimizer, step: int, total_steps: int) -> None:
+    """The learning rate and beta1 of ``step`` (run/schedule.py's one-cycle, as PyTorch's OneCycleLR sets them)."""
+    lr, beta1 = one_cycle_step(step, total_steps, MAX_LR)
+    for group in optimizer.param_groups:
+        group["lr"], group["betas"] = lr, (beta1, *group["betas"][1:])
+
+
 def _train_epoch(
     net: EvaluatorNet,
     optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    schedule: tuple[int, int],
     data: ImageDataset,
     generator: torch.Generator,
     device: torch.device,
     bar: tqdm,
 ) -> tuple[float, float]:
-    """One pass over ``data`` in shuffled batches; returns (mean loss, train accuracy)."""
+    """One pass over ``data`` in shuffled batches; ``schedule`` is (steps done, total steps); returns (mean
+    loss, train accuracy)."""
     net.train()
     max_shift = round(MAX_SHIFT * data.image_size / 28)
     total_loss, correct, seen = 0.0, 0, 0
+    step, total_steps = schedule
     for indices in epoch_order(len(data), BATCH_SIZE, generator):  # equal batches: the ragged last is dropped
+        set_one_cycle(optimizer, step, total_steps)
+        step += 1
         images, labels = gather_batch(data.images, data.labels, indices, device)
         logits = net(random_flip_and_shift(scale_to_unit(images), max_shift, generator))
         loss = F.cross_entropy(logits, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        scheduler.step()
         total_loss += loss.item() * len(indices)
         correct += int((logits.argmax(1) == labels).sum())
         seen += len(indices)
@@ -146,14 +157,14 @@ def train_evaluator(
     net = EvaluatorNet(in_channels=train.channels, num_classes=train.num_classes).to(device)
     optimizer = torch.optim.AdamW(net.parameters(), lr=MAX_LR, weight_decay=WEIGHT_DECAY)
     steps_per_epoch = max(1, len(train) // min(BATCH_SIZE, len(train)))
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, MAX_LR, total_steps=epochs * steps_per_epoch)
     generator = torch.Generator().manual_seed(seed)
     history: list[dict[str, float]] = []
     started = time.perf_counter()
     with tqdm(total=epochs * steps_per_epoch, desc="evaluator", unit="step") as bar:
         for epoch in range(1, epochs + 1):
             epoch_start = time.perf_counter()
-            loss, train_acc = _train_epoch(net, optimizer, scheduler, train, generator, device, bar)
+            schedule = ((epoch - 1) * steps_per_epoch, epochs * steps_per_epoch)
+            loss, train_acc = _train_epoch(net, optimizer, schedule, train, generator, device, bar)
             eval_acc = accuracy(net, held_out, device)
             seconds = time.perf_counter() - epoch_start
             history.append({"epoch": epoch, "loss": round(loss, 5), "train_accuracy": round(train_acc, 5),

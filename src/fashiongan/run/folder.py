@@ -32,6 +32,17 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
         raise UserError(f"{path}: {message}") from None
 
 
+def trained_world_size(run_dir: str | Path, config: RunConfig) -> int:
+    """How many ranks trained a run: images shown per step over each rank's batch (1 before its first step)."""
+    try:
+        progress = load_progress(resolve_checkpoint(run_dir, "last"))
+    except UserError:
+        return 1
+    if progress.step == 0:
+        return 1
+    return max(1, round(progress.images_seen / progress.step / config.train.batch_size))
+
+
 def sampling_module(folder: Path) -> str:
     """Which named module of a checkpoint to sample from."""
     for name in SAMPLING_MODULES:
@@ -59,7 +70,7 @@ def load_generator(
     if config.model.conditional and not progress.class_names:
         raise UserError(f"checkpoint state {folder}/state.json lists no class names for a conditional model")
     if progress.class_names:
-        config.model.num_classes = len(progress.class_names)
+        config = config.with_num_classes(len(progress.class_names))
     generator = build_generator(config)
     load_module(generator, folder, module or sampling_module(folder), progress)
     device = device if isinstance(device, torch.device) else resolve_device(device)

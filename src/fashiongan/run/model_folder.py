@@ -51,7 +51,7 @@ def load_model_folder(
     config = RunConfig.from_dict(meta["run_config"])
     class_names = list(meta.get("class_names") or [])
     if class_names:
-        config.model.num_classes = len(class_names)
+        config = config.with_num_classes(len(class_names))
     generator = build_generator(config)
     load_weights(generator, path / WEIGHTS_FILE)
     device = device if isinstance(device, torch.device) else resolve_device(device)

@@ -71,10 +71,6 @@ class RankSync:
     def __init__(self, elapsed_s: float) -> None:
         self.spent_s = elapsed_s
 
-    @classmethod
-    def maybe(cls, elapsed_s: float) -> RankSync | None:
-        return cls(elapsed_s) if distributed.world_size() > 1 else None
-
     def after_step(self, signals: StopSignals, budget: Budget) -> str | None:
         """Why every rank stops now ("SIGINT", "SIGTERM", "budget"), or None."""
         code, spent = distributed.all_reduce_max([float(STOP_REASONS.index(signals.requested or "")),
@@ -89,3 +85,21 @@ class RankSync:
 
     def fraction(self, budget: Budget) -> float:
         return min(1.0, self.spent_s / budget.limit_s) if budget.limit_s else 0.0
+
+
+class LocalSync:
+    """``RankSync``'s stand-in for a single process: the stop request and the clock are this process's own."""
+
+    def after_step(self, signals: StopSignals, budget: Budget) -> str | None:
+        return signals.requested or ("budget" if budget.exhausted() else None)
+
+    def exhausted(self, budget: Budget) -> bool:
+        return budget.exhausted()
+
+    def fraction(self, budget: Budget) -> float:
+        return budget.fraction()
+
+
+def rank_sync(elapsed_s: float) -> RankSync | LocalSync:
+    """What the loop asks after each step: the ranks' agreement under torchrun, this process's own otherwise."""
+    return RankSync(elapsed_s) if distributed.world_size() > 1 else LocalSync()

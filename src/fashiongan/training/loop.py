@@ -2,89 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
 
 from fashiongan import distributed
 from fashiongan.config import RunConfig
-from fashiongan.data.batches import epoch_shard, gather_batch, place_images
+from fashiongan.data.batches import epoch_shard, gather_batch
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
-from fashiongan.io import append_jsonl, read_jsonl, write_json
+from fashiongan.io import append_jsonl, read_jsonl
 from fashiongan.models.layers import scale_to_unit
-from fashiongan.run.checkpoint import TrainingProgress, resolve_checkpoint, save_checkpoint
-from fashiongan.run.device import enable_fast_cuda, resolve_device, set_threads
-from fashiongan.training.data_parallel import RankSync, wrap_for_ranks
-from fashiongan.training.ema import ema_beta, has_batchnorm, recompute_batchnorm
-from fashiongan.training.run_state import (
-    fixed_grid_inputs,
-    has_checkpoint,
-    load_training_data,
-    prepare_run_dir,
-    restore_from_checkpoint,
-    training_state,
-    trim_metrics,
-)
-from fashiongan.training.schedule import lr_factor
-from fashiongan.training.state import GANState, build_state, set_conditioning
+from fashiongan.run.checkpoint import save_checkpoint
+from fashiongan.training.ema import has_batchnorm, recompute_batchnorm
+from fashiongan.training.run_state import fixed_grid_inputs, training_state
+from fashiongan.training.schedule import apply_settings, step_settings
+from fashiongan.training.session import Session, TrainResult
 from fashiongan.training.step import train_step
-from fashiongan.training.stopping import Budget, StopSignals
-from fashiongan.training.tracking import (
-    EpochMeter,
-    GridHealth,
-    InTrainingEvaluator,
-    Tensorboard,
-    finish_run_outputs,
-    save_epoch_grid,
-)
+from fashiongan.training.tracking import EpochMeter, finish_run_outputs, save_epoch_grid
+
+__all__ = ["Session", "TrainResult", "train"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainResult:
-    run_dir: Path
-    epochs_done: int
-    interrupted: bool = False
-    records: list[dict[str, Any]] = field(default_factory=list)
-    outputs: list[Path] = field(default_factory=list)
-    stop_reason: str = "epochs"  # "epochs", "budget", or the signal's name (SIGINT, SIGTERM)
-
-
-@dataclass
-class Session:
-    """What the loop's helpers share for one call of ``train``."""
-
-    config: RunConfig
-    run_dir: Path
-    state: GANState
-    progress: TrainingProgress
-    images: torch.Tensor
-    labels: torch.Tensor
-    shuffle_rng: torch.Generator
-    budget: Budget
-    signals: StopSignals
-    bar: tqdm
-    evaluator: InTrainingEvaluator | None
-    health: GridHealth | None
-    tensorboard: Tensorboard | None
-    on_step: Callable[[int], None] | None
-    steps_per_epoch: int
-    sync: RankSync | None  # data parallel: what ranks agree on after each step; None in one process
-
-    @property
-    def device(self) -> torch.device:
-        return self.state.recipe.device
-
-    @property
-    def world_size(self) -> int:
-        return self.state.recipe.world_size
 
 
 def train(
@@ -107,38 +50,9 @@ def train(
     Under torchrun every rank calls this: each trains on its shard of every batch (``train.batch_size`` is
     per rank), and only rank 0 writes into ``run_dir`` (see training/data_parallel.py).
     """
-    run_dir, given = Path(run_dir), data
-    device = distributed.init(resolve_device(config.train.device))
-    enable_fast_cuda(device)  # TF32 and cuDNN autotuning; nothing on the CPU
-    if config.train.threads:
-        set_threads(config.train.threads)
-    data = distributed.main_first(lambda: load_training_data(config, given))  # rank 0 fills any data cache
-    evaluator = distributed.main_only(lambda: InTrainingEvaluator.maybe(config, device))  # fail fast
-    resumable = distributed.main_only(lambda: prepare_run_dir(run_dir, resume, config)) or has_checkpoint(run_dir)
-    state = build_state(config, device)
-    shuffle_rng = torch.Generator().manual_seed(config.train.seed)
-    progress = TrainingProgress(class_names=list(data.class_names))
-    if resume and resumable:
-        progress = restore_from_checkpoint(resolve_checkpoint(run_dir, "last"), state, shuffle_rng)
-        if distributed.is_main():
-            trim_metrics(run_dir, progress.epoch)
-    wrap_for_ranks(state, config)
-    if distributed.is_main():
-        write_json(run_dir / "config.json", config.to_dict())
-    images = place_images(data.images, device)
-    steps_per_epoch = len(epoch_shard(len(data), config.train.batch_size, torch.Generator(),
-                                      state.recipe.rank, state.recipe.world_size))
-    epochs = config.epochs_or_default()
-    bar = tqdm(total=epochs * steps_per_epoch if epochs else None, initial=progress.step, unit="step",
-               disable=not progress_bar or not distributed.is_main(), dynamic_ncols=True)
-    session = Session(config, run_dir, state, progress, images, data.labels.to(images.device), shuffle_rng,
-                      Budget(config.train.seconds, progress.elapsed_s), StopSignals(), bar, evaluator,
-                      distributed.main_only(lambda: GridHealth.maybe(config, device)),
-                      distributed.main_only(lambda: Tensorboard.maybe(config, run_dir)), on_step, steps_per_epoch,
-                      RankSync.maybe(progress.elapsed_s))
-    ranks = f" × {session.world_size} ranks" if session.world_size > 1 else ""
-    log.info("training on %d images (%d classes) on %s%s; run folder %s", len(data), data.num_classes, device, ranks,
-             run_dir)
+    session = Session.start(config, Path(run_dir), resume=resume, progress_bar=progress_bar, on_step=on_step,
+                            data=data)
+    run_dir, progress = session.run_dir, session.progress
     try:
         with session.signals:
             reason = run_epochs(session)
@@ -147,9 +61,7 @@ def train(
             raise
         raise distributed.lost_peer(exc, f"the last checkpoint in {run_dir} is intact: rerun with --resume") from None
     finally:
-        bar.close()
-        if session.tensorboard:
-            session.tensorboard.close()
+        session.close()
     if reason in ("SIGINT", "SIGTERM"):
         log.warning("stopped by %s: checkpoint saved at epoch %d, batch %d; continue with --resume", reason,
                     progress.epoch + 1, progress.batch_in_epoch)
@@ -168,8 +80,7 @@ def finished(s: Session) -> str | None:
     epochs = s.config.epochs_or_default()
     if epochs is not None and s.progress.epoch >= epochs:
         return "epochs"
-    spent = s.sync.exhausted(s.budget) if s.sync is not None else s.budget.exhausted()
-    return "budget" if spent else None
+    return "budget" if s.sync.exhausted(s.budget) else None
 
 
 def run_epochs(s: Session) -> str:
@@ -201,44 +112,41 @@ def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> s
     s.budget.start()
     try:
         for indices in batches[meter.batches:]:
-            set_step_schedules(s)
+            global_batch = len(indices) * s.world_size
+            settings = step_settings(config.train, progress_fraction(s), s.progress.images_seen, global_batch)
+            apply_settings(state, config.train, settings)
             real_uint8, real_labels = gather_batch(s.images, s.labels, indices, s.device)
             real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
-            global_batch = real.shape[0] * s.world_size
-            beta = ema_beta(global_batch, config.train.ema_kimg, s.progress.images_seen, config.train.ema_rampup)
-            stats = train_step(state, real, real_labels if labels_wanted else None, beta)
+            stats = train_step(state, real, real_labels if labels_wanted else None, settings.ema_beta)
             meter.add(stats, real.shape[0])
-            s.progress.step += 1
             s.progress.images_seen += global_batch
             s.bar.update(1)
             if meter.batches % config.train.log_every == 0:
-                check_finite(meter, s.progress)
+                check_finite(meter, s)
                 s.bar.set_postfix_str(meter.live_summary())
             if s.on_step is not None:
-                s.on_step(s.progress.step)
+                s.on_step(state.step)
             stop = step_stop(s)
             if stop:
                 return stop
     finally:
         s.budget.pause()
         s.progress.elapsed_s = s.budget.elapsed_s
-    check_finite(meter, s.progress)
+    check_finite(meter, s)
     return None
 
 
 def step_stop(s: Session) -> str | None:
     """After a step: a stop signal's name, "budget", or None. Ranks decide together (one small all-reduce)."""
-    if s.sync is not None:
-        return s.sync.after_step(s.signals, s.budget)
-    return s.signals.requested or ("budget" if s.budget.exhausted() else None)
+    return s.sync.after_step(s.signals, s.budget)
 
 
 def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     """Close an epoch (or the part of one the budget allowed): record, grid, evaluation, checkpoint."""
     meter.sums = distributed.all_reduce_mean(meter.sums)  # the record shows every rank's statistics
-    check_finite(meter, s.progress)
+    check_finite(meter, s)
     epoch = s.progress.epoch + 1
-    record = meter.record(epoch, s.progress.step, s.state) | {"elapsed_s": round(s.budget.elapsed_s, 2)}
+    record = meter.record(epoch, s.state.step, s.state) | {"elapsed_s": round(s.budget.elapsed_s, 2)}
     if partial:
         record["partial_epoch"] = True
     if s.world_size > 1:  # ranks run in lockstep: the job's throughput is N times one rank's
@@ -279,36 +187,22 @@ def save(s: Session, name: str, shuffle_rng_state: torch.Tensor) -> None:
     """Rank 0 saves; the weights are the same on every rank, and the checkpoint holds unwrapped names."""
     if not distributed.is_main():
         return
+    progress = dataclasses.replace(s.progress, step=s.state.step)  # the step counter is the state's
     save_checkpoint(s.run_dir / "checkpoints" / name, s.state.modules(), training_state(s.state, shuffle_rng_state),
-                    s.progress)
+                    progress)
 
 
 def progress_fraction(s: Session) -> float:
     """How far training is: by the time budget when there is one, else by steps of the epoch limit."""
     if s.budget.limit_s is not None:
-        return s.sync.fraction(s.budget) if s.sync is not None else s.budget.fraction()
+        return s.sync.fraction(s.budget)
     epochs = s.config.epochs_or_default() or 1
-    return min(1.0, s.progress.step / max(1, epochs * s.steps_per_epoch))
+    return min(1.0, s.state.step / max(1, epochs * s.steps_per_epoch))
 
 
-def set_step_schedules(s: Session) -> None:
-    """The learning rates and the label-blending strength for the coming step."""
-    train = s.config.train
-    if train.blend_end > 0:
-        span = max(1e-12, train.blend_end - train.blend_start)
-        set_conditioning(s.state, min(1.0, max(0.0, (progress_fraction(s) - train.blend_start) / span)))
-    if train.lr_schedule == "constant":
-        return
-    factor = lr_factor(train.lr_schedule, progress_fraction(s), train.lr_decay_start, train.lr_decay_floor)
-    for group in s.state.opt_g.param_groups:
-        group["lr"] = train.lr_g * factor
-    for group in s.state.opt_d.param_groups:
-        group["lr"] = train.lr_d * factor
-
-
-def check_finite(meter: EpochMeter, progress: TrainingProgress) -> None:
+def check_finite(meter: EpochMeter, s: Session) -> None:
     if not meter.finite():
         raise UserError(
-            f"the loss became NaN or infinite at step {progress.step} (epoch {progress.epoch + 1}); "
+            f"the loss became NaN or infinite at step {s.state.step} (epoch {s.progress.epoch + 1}); "
             "training stopped and the last good checkpoint was kept; try a lower --lr"
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from fashiongan import distributed
 from fashiongan.config import RunConfig, check_resume
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
@@ -20,7 +21,7 @@ from fashiongan.run.checkpoint import (
     load_progress,
     load_training_state,
 )
-from fashiongan.run.folder import load_run_config
+from fashiongan.run.folder import load_run_config, trained_world_size
 from fashiongan.training.state import GANState
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ LEGACY_OPTIMIZER_KEYS = {"generator": "opt_g", "discriminator": "opt_d"}  # chec
 
 
 def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> ImageDataset:
-    """The training images (a seeded subset with --limit); sets the model's number of classes."""
+    """The training images (a seeded subset with --limit); the config's number of classes is left alone."""
     if data is None:
         from fashiongan.data.load import load_dataset
 
@@ -38,7 +39,6 @@ def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> I
                         f"{config.data.image_size} px with {config.data.channels}")
     if config.data.limit is not None:
         data = data.random_subset(config.data.limit, config.train.seed)
-    config.model.num_classes = data.num_classes
     return data
 
 
@@ -57,7 +57,8 @@ def prepare_run_dir(run_dir: Path, resume: bool, config: RunConfig | None = None
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file; name a folder for the run")
     if resume and config is not None and (run_dir / "config.json").is_file():
-        check_resume(load_run_config(run_dir), config)
+        saved = load_run_config(run_dir)
+        check_resume(saved, config, distributed.world_size(), trained_world_size(run_dir, saved))
     resumable = has_checkpoint(run_dir)
     if not resume and resumable:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another --out")

@@ -1,18 +1,50 @@
-"""Learning-rate schedules as a function of the fraction of training done (steps, or the time budget)."""
+"""What changes from step to step, computed in one place from how far training is.
+
+``fraction`` is the share of the time budget spent (with --minutes/--seconds) or of the epoch limit's
+steps (see loop.progress_fraction); every per-step setting derives from it, or from the images seen: the
+learning rates, the label-blending strength and the EMA decay. A new schedule is one more field of
+``StepSettings``, one more line in ``step_settings`` and, if it lives in the state, in ``apply_settings``.
+"""
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+
+from fashiongan.config import TrainConfig
+from fashiongan.run.schedule import lr_factor
+from fashiongan.training.ema import ema_beta
+from fashiongan.training.state import GANState, set_conditioning
+
+__all__ = ["StepSettings", "apply_settings", "lr_factor", "step_settings"]
 
 
-def lr_factor(schedule: str, fraction: float, decay_start: float = 0.0, floor: float = 0.1) -> float:
-    """1 until ``decay_start``, then down to ``floor`` at the end: linearly, or along half a cosine."""
-    fraction = min(max(fraction, 0.0), 1.0)
-    if schedule == "constant" or fraction <= decay_start:
-        return 1.0
-    t = (fraction - decay_start) / max(1e-12, 1.0 - decay_start)  # 0 → 1 over the decay
-    if schedule == "linear":
-        return 1.0 - (1.0 - floor) * t
-    if schedule == "cosine":
-        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
-    raise ValueError(f"unknown lr schedule {schedule!r}")
+@dataclass(frozen=True)
+class StepSettings:
+    """The schedules' values for one step."""
+
+    lr_factor: float  # multiplies train.lr_g and train.lr_d
+    conditioning: float | None  # label strength while blending labels in; None without blending
+    ema_beta: float  # EMA decay of this step (train_step applies it)
+
+
+def step_settings(train: TrainConfig, fraction: float, images_seen: int, global_batch: int) -> StepSettings:
+    """Every schedule at ``fraction`` of training, with ``images_seen`` real images shown to D so far."""
+    conditioning = None
+    if train.blend_end > 0:  # Shahbazi et al. 2022: unconditional first, then the labels blend in
+        span = max(1e-12, train.blend_end - train.blend_start)
+        conditioning = min(1.0, max(0.0, (fraction - train.blend_start) / span))
+    factor = lr_factor(train.lr_schedule, fraction, train.lr_decay_start, train.lr_decay_floor)
+    beta = ema_beta(global_batch, train.ema_kimg, images_seen, train.ema_rampup)
+    return StepSettings(factor, conditioning, beta)
+
+
+def apply_settings(state: GANState, train: TrainConfig, settings: StepSettings) -> None:
+    """Put the step's learning rates and label strength into the state (a constant lr is left untouched)."""
+    if settings.conditioning is not None:
+        set_conditioning(state, settings.conditioning)
+    if train.lr_schedule == "constant":
+        return
+    for group in state.opt_g.param_groups:
+        group["lr"] = train.lr_g * settings.lr_factor
+    for group in state.opt_d.param_groups:
+        group["lr"] = train.lr_d * settings.lr_factor
