@@ -34,7 +34,7 @@ class Toy:
 
 @pytest.mark.parametrize(("values", "message"), [
     ({"ratio": 0.0}, "ratio must be in (0, 100]; got 0.0"),
-    ({"ratio": 101}, "ratio must be at most 100; got 101"),
+    ({"ratio": 101}, "ratio must be in (0, 100]; got 101"),
     ({"share": 1.0}, "share must be between 0 and 1; got 1.0"),
     ({"count": 0}, "count must be at least 1; got 0"),
     ({"seed": -1}, "seed must be at least 0; got -1"),

@@ -65,13 +65,17 @@ def check_value(key: str, value: Any, f: dataclasses.Field, hint: Any) -> None:
         raise UserError(f"{key} must be a {'finite number' if base is float else base.__name__}; got {value!r}")
     if meta.get("choices") is not None and value not in meta["choices"]:
         raise UserError(f"{key} must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
-    if meta.get("low") is not None and value < meta["low"]:
-        raise UserError(f"{key} must be at least {meta['low']:g}; got {value!r}")
-    if meta.get("high") is not None and value > meta["high"]:
-        raise UserError(f"{key} must be at most {meta['high']:g}; got {value!r}")
-    above, below = meta.get("above"), meta.get("below")
-    if (above is not None and not value > above) or (below is not None and not value < below):
-        raise UserError(f"{key} must be {describe_range(meta)}; got {value!r}")
+    low, high, above, below = (meta.get(k) for k in ("low", "high", "above", "below"))
+    if above is not None or below is not None:  # an open bound: say the whole interval
+        inside = (above is None or value > above) and (below is None or value < below) \
+            and (low is None or value >= low) and (high is None or value <= high)
+        if not inside:
+            raise UserError(f"{key} must be {describe_range(meta)}; got {value!r}")
+        return
+    if low is not None and value < low:
+        raise UserError(f"{key} must be at least {low:g}; got {value!r}")
+    if high is not None and value > high:
+        raise UserError(f"{key} must be at most {high:g}; got {value!r}")
 
 
 def describe_range(meta: Any) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fashiongan.classify.splits import Splits
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.splits import Splits
 
 
 def banded(n: int, num_classes: int, seed: int, size: int = 28, channels: int = 1) -> ImageDataset:

@@ -9,8 +9,8 @@ import torch
 import torch.multiprocessing as mp
 
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.splits import Splits
 from fashiongan.classify.train import train_classifier
+from fashiongan.data.splits import Splits
 from fashiongan.io import load_tensors, read_json
 from tests.classify.conftest import banded
 from tests.training.test_distributed import become_rank, free_port

@@ -9,8 +9,8 @@ from PIL import Image
 
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.predict import predict_files
-from fashiongan.classify.splits import Splits
 from fashiongan.classify.train import train_classifier
+from fashiongan.data.splits import Splits
 from fashiongan.errors import UserError
 
 

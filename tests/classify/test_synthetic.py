@@ -9,10 +9,10 @@ import torch
 
 import fashiongan
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.splits import Splits
 from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource, synthetic_labels
 from fashiongan.classify.train import train_classifier
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.splits import Splits
 from fashiongan.errors import UserError
 from fashiongan.generate import load_generator, sample
 from tests.classify.conftest import banded

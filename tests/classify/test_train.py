@@ -12,8 +12,8 @@ from fashiongan.classify import train as train_module
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.predict import load_classifier
 from fashiongan.classify.scores import predict_labels
-from fashiongan.classify.splits import Splits
 from fashiongan.classify.train import one_cycle_lr, train_classifier
+from fashiongan.data.splits import Splits
 from fashiongan.errors import UserError
 from fashiongan.io import load_tensors
 from tests.classify.conftest import banded
@@ -78,7 +78,7 @@ def test_step_and_minute_budgets_stop_training(tiny_splits: Splits, tmp_path: Pa
     config = ClassifyConfig(preset="small-cnn", minutes=0.0005, batch_size=16, device="cpu")
     metrics = train_classifier(config, tmp_path / "minutes", splits=tiny_splits, progress_bar=False).metrics
     state = json.loads((tmp_path / "minutes" / "checkpoints" / "last" / "state.json").read_text())
-    assert state["seconds"] >= 0.03 and state["step"] == metrics["steps"] >= 1
+    assert state["elapsed_s"] >= 0.03 and state["step"] == metrics["steps"] >= 1  # run/checkpoint.py's record
 
 
 def test_one_cycle_warms_up_then_anneals():
@@ -98,3 +98,35 @@ def test_bad_configs_and_folders_are_user_errors(tiny_splits: Splits, tmp_path: 
         train_classifier(config, tmp_path / "c", splits=tiny_splits, progress_bar=False)
     with pytest.raises(UserError, match="--resume needs a classifier run with a checkpoint"):
         train_classifier(config, tmp_path / "d", splits=tiny_splits, resume=True)
+
+
+def test_a_run_folder_in_the_earlier_checkpoint_layout_still_predicts_and_resumes(tiny_splits: Splits,
+                                                                                  tmp_path: Path, monkeypatch):
+    """Classifier runs from before the shared checkpoint format: files written in place, state.json of
+    {"epoch", "step", "seconds"}, no checksums. Resuming one gives the weights of an uninterrupted run."""
+    config = ClassifyConfig(preset="small-cnn", epochs=2, batch_size=16, device="cpu")
+    train_classifier(config, tmp_path / "straight", splits=tiny_splits, progress_bar=False, plots=False)
+    real_run_epoch, calls = train_module.run_epoch, []
+
+    def interrupt_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_run_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "run_epoch", interrupt_second_epoch)
+    assert train_classifier(config, tmp_path / "old", splits=tiny_splits, progress_bar=False).interrupted
+    monkeypatch.setattr(train_module, "run_epoch", real_run_epoch)
+    last = tmp_path / "old" / "checkpoints" / "last"
+    state = json.loads((last / "state.json").read_text())
+    (last / "state.json").write_text(json.dumps({"epoch": state["epoch"], "step": state["step"],
+                                                 "seconds": state["elapsed_s"]}))  # the earlier layout
+    model, _, names = load_classifier(tmp_path / "old")
+    assert names == tiny_splits.train.class_names and model.training is False
+    result = train_classifier(config, tmp_path / "old", splits=tiny_splits, progress_bar=False, plots=False,
+                              resume=True)
+    assert result.metrics["epochs"] == 2
+    a = load_tensors(tmp_path / "straight" / "checkpoints" / "last" / "model.safetensors")
+    b = load_tensors(last / "model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert "files" in json.loads((last / "state.json").read_text())  # saved again in the checksummed format

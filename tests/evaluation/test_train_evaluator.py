@@ -13,7 +13,7 @@ from PIL import Image
 from fashiongan.config import DataConfig
 from fashiongan.errors import UserError
 from fashiongan.evaluation.features import compute_features, json_path_for, load_evaluator
-from fashiongan.evaluation.train_evaluator import load_splits, train_evaluator
+from fashiongan.evaluation.train_evaluator import held_out_splits, train_evaluator
 
 
 def _folder_config(root: Path) -> DataConfig:
@@ -60,14 +60,14 @@ def test_folder_with_train_and_test_uses_test(tmp_path: Path) -> None:
                 Image.fromarray(rng.integers(0, 256, (30, 30), dtype=np.uint8), "L").save(
                     tmp_path / "shop" / split / name / f"{i}.png"
                 )
-    train, held_out, split = load_splits(DataConfig(source=str(tmp_path / "shop")), seed=0)
+    train, held_out, split = held_out_splits(DataConfig(source=str(tmp_path / "shop")), seed=0)
     assert split == "test" and len(train) == 12 and len(held_out) == 4
 
 
 def test_validation_holdout_is_seeded_and_disjoint(tiny_image_folder: Path) -> None:
     config = _folder_config(tiny_image_folder)
-    train_a, val_a, _ = load_splits(config, seed=1)
-    train_b, val_b, _ = load_splits(config, seed=1)
+    train_a, val_a, _ = held_out_splits(config, seed=1)
+    train_b, val_b, _ = held_out_splits(config, seed=1)
     assert torch.equal(val_a.images, val_b.images) and torch.equal(train_a.images, train_b.images)
     flat_train = {bytes(img.numpy().tobytes()) for img in train_a.images}
     assert all(bytes(img.numpy().tobytes()) not in flat_train for img in val_a.images)

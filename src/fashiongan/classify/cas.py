@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.splits import Splits, load_splits, per_class_subset, repeat_to
 from fashiongan.classify.train import train_classifier
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.splits import Splits, load_splits, per_class_subset, repeat_to
 from fashiongan.errors import UserError
 from fashiongan.generate import generate, load_run_config
 from fashiongan.io import write_json

@@ -16,7 +16,7 @@ from fashiongan.classify.model import PRESETS, get_preset
 from fashiongan.classify.synthetic import MODES
 from fashiongan.config import DataConfig, same_as
 from fashiongan.errors import UserError
-from fashiongan.option import check_options, check_unchanged, option, options_of
+from fashiongan.option import check_options, check_unchanged, check_value, option, options_of
 
 
 @dataclass
@@ -81,6 +81,13 @@ class ClassifyConfig:
         check_options(self, flag_of)
         if self.data == "fmnist" and (self.image_size, self.channels) != (28, 1):
             raise UserError("Fashion-MNIST is 28x28 grayscale: use --image-size 28 and --channels 1")
+        self._check_synthetic()
+
+    def _check_synthetic(self) -> None:
+        """The synthetic-image options against their declarations; --synthetic-filter needs --synthetic."""
+        for key, f, hint in OPTIONS:
+            if key.startswith("synthetic_"):
+                check_value(flag_of(key), getattr(self, key), f, hint)
         if self.synthetic_filter is not None and self.synthetic is None:
             raise UserError("--synthetic-filter needs --synthetic GAN_RUN")
 

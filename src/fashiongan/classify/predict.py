@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from fashiongan.classify.checkpoint import load_run, load_weights
+from fashiongan.classify.checkpoint import load_classifier_weights, load_run
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.model import build_classifier, probabilities
 from fashiongan.data.folders import SUPPORTED_EXTENSIONS, BadImageError, image_to_tensor, read_image
@@ -29,7 +29,7 @@ def load_classifier(run_dir: str | Path, device: str = "cpu") -> tuple[nn.Module
     """The trained model of a classifier run (eval mode), its config and class names."""
     config, class_names = load_run(run_dir)
     model = build_classifier(config.preset, config.channels or 1, config.image_size or 28, len(class_names))
-    load_weights(model, run_dir)
+    load_classifier_weights(model, run_dir)
     return model.to(resolve_device(device)).eval(), config, class_names
 
 

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.evaluation.classes import confusion_matrix
 from fashiongan.models.layers import scale_to_unit
 
 
@@ -26,12 +27,6 @@ def predict_labels(
     return torch.cat(predictions).cpu() if predictions else torch.empty(0, dtype=torch.int64)
 
 
-def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """(K, K) counts: row = true class, column = predicted class."""
-    flat = labels * num_classes + predicted
-    return torch.bincount(flat, minlength=num_classes * num_classes).view(num_classes, num_classes)
-
-
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
@@ -39,7 +34,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 def score(model: nn.Module, data: ImageDataset, device: torch.device) -> dict[str, Any]:
     """accuracy, confusion_matrix and per_class {name: precision, recall, f1, support} on ``data``."""
     predicted = predict_labels(model, data.images, device)
-    confusion = confusion_matrix(data.labels, predicted, data.num_classes)
+    confusion = torch.from_numpy(confusion_matrix(data.labels.numpy(), predicted.numpy(), data.num_classes))
     per_class = {}
     for k, name in enumerate(data.class_names):
         true_positive = float(confusion[k, k])

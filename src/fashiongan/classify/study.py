@@ -22,11 +22,11 @@ import fashiongan
 from fashiongan import distributed
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.gan_budget import gan_config, gan_preset
-from fashiongan.classify.splits import Splits, per_class_indices, repeat_to, stratified_indices
 from fashiongan.classify.train import train_classifier
 from fashiongan.config import DataConfig
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.load import load_dataset
+from fashiongan.data.splits import Splits, per_class_indices, repeat_to, stratified_indices
 from fashiongan.errors import UserError
 from fashiongan.io import read_json, sha256_file, write_json
 

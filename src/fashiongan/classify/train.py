@@ -29,16 +29,18 @@ from fashiongan.classify.augment import augment_batch
 from fashiongan.classify.checkpoint import Progress, load_checkpoint, load_run, save_checkpoint
 from fashiongan.classify.config import ClassifyConfig, check_resumable
 from fashiongan.classify.model import build_classifier, classification_loss
-from fashiongan.classify.plots import plot_classifier_curves, plot_confusion_matrix
+from fashiongan.classify.plots import plot_classifier_curves
 from fashiongan.classify.scores import score
-from fashiongan.classify.splits import Splits, load_splits
 from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource
 from fashiongan.data.batches import epoch_shard
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.splits import Splits, load_splits
 from fashiongan.errors import UserError
-from fashiongan.io import append_jsonl, check_writable_folder, read_jsonl, write_json
+from fashiongan.io import append_jsonl, read_jsonl, write_json
 from fashiongan.run.device import resolve_device
+from fashiongan.run.prepare import prepare_run_dir
 from fashiongan.run.schedule import one_cycle_lr
+from fashiongan.viz.confusion import plot_confusion_matrix
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +53,10 @@ class ClassifyResult:
 
 
 def _prepare_run_dir(run_dir: Path, resume: bool, config: ClassifyConfig) -> None:
-    check_writable_folder(run_dir, "--out")
+    """The run folder (run/prepare.py); on resume, ``config`` must keep the saved fixed options."""
     if resume and (run_dir / "config.json").is_file():
         check_resumable(load_run(run_dir)[0], config)
-    has_run = (run_dir / "checkpoints").exists()
-    if resume and not has_run:
-        raise UserError(f"--resume needs a classifier run with a checkpoint; {run_dir} has none")
-    if not resume and (has_run or (run_dir / "metrics.json").exists()):
-        raise UserError(f"{run_dir} already holds a classifier run: pass --resume to continue it, or another --out")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    prepare_run_dir(run_dir, resume, kind="classifier run", restart=False, finished_file="metrics.json")
 
 
 def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) -> SyntheticMixer | None:
@@ -240,7 +237,8 @@ def end_epoch(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, rec
     val_accuracy = score(loop.model, splits.val, loop.device)["accuracy"] if len(splits.val) else None
     record = {"epoch": progress.epoch, "step": progress.step, **record, "val_accuracy": val_accuracy,
               "lr": loop.optimizer.param_groups[0]["lr"], "seconds": round(progress.seconds, 1)}
-    save_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng, progress)
+    save_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng, progress,
+                    splits.train.class_names)
     append_jsonl(run_dir / "history.jsonl", record)
     bar.set_description(f"epoch {progress.epoch} val acc {record['val_accuracy']}")
 

@@ -18,8 +18,9 @@ from tqdm import tqdm
 
 from fashiongan.errors import UserError
 from fashiongan.evaluation.network import EvaluatorNet
-from fashiongan.io import load_tensors, read_json, save_tensors, sha256_file, write_json
+from fashiongan.io import read_json, save_tensors, sha256_file, write_json
 from fashiongan.models.layers import scale_to_unit
+from fashiongan.run.checkpoint import load_weights
 
 SHIPPED_WEIGHTS = Path(__file__).parent / "weights" / "fmnist_evaluator.safetensors"
 FORMAT = "fashiongan-evaluator/1"
@@ -118,13 +119,7 @@ def load_evaluator(
     """
     info = read_evaluator_info(path)
     net = EvaluatorNet(in_channels=info.channels, num_classes=info.num_classes, feature_dim=info.feature_dim)
-    try:
-        net.load_state_dict(load_tensors(info.path, what="evaluator weights"))
-    except RuntimeError as exc:
-        first_line = str(exc).splitlines()[0]
-        raise UserError(
-            f"evaluator weights {info.path} do not fit this version's EvaluatorNet ({first_line})"
-        ) from None
+    load_weights(net, info.path, model="this version's EvaluatorNet", what="evaluator weights")
     return net.to(torch.device(device)).eval(), info
 
 

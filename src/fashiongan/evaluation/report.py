@@ -139,21 +139,11 @@ def plot_samples_per_class(evaluation: Evaluation, path: Path) -> None:
 
 
 def plot_confusion(result: dict[str, Any], names: list[str], path: Path) -> None:
-    confusion = np.asarray(result["confusion_matrix"], dtype=np.float64)
-    shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
-    fig, ax = _figure(7, 6)
-    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
-    for (row, col), share in np.ndenumerate(shares):
-        if share >= 0.005:
-            ax.text(col, row, f"{share:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if share > 0.5 else "black")  # fmt: skip
-    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-    ax.set_yticks(range(len(names)), names)
-    ax.set_xlabel("predicted class (evaluator)")
-    ax.set_ylabel("requested class")
-    ax.set_title(f"confusion matrix (class accuracy {result['class_accuracy']:.3f})")
-    fig.colorbar(image, ax=ax, fraction=0.046)
-    _save_figure(fig, path)
+    from fashiongan.viz.confusion import plot_confusion_matrix
+
+    plot_confusion_matrix(result["confusion_matrix"], names, path,
+                          f"confusion matrix (class accuracy {result['class_accuracy']:.3f})",
+                          xlabel="predicted class (evaluator)", ylabel="requested class", size=(7, 6))
 
 
 def plot_predicted_histogram(result: dict[str, Any], names: list[str], path: Path) -> None:

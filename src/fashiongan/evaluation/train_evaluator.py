@@ -21,7 +21,7 @@ from tqdm import tqdm
 from fashiongan.config import DataConfig, RunConfig, same_as, validate
 from fashiongan.data.batches import epoch_order, gather_batch, place_images
 from fashiongan.data.dataset import ImageDataset
-from fashiongan.data.load import has_test_split, load_dataset
+from fashiongan.data.splits import load_splits
 from fashiongan.data.transforms import random_flip_and_shift
 from fashiongan.errors import UserError
 from fashiongan.evaluation.features import EvaluatorInfo, save_evaluator
@@ -73,24 +73,16 @@ def accuracy(net: EvaluatorNet, data: ImageDataset, device: torch.device, batch_
     return correct / max(1, len(data))
 
 
-def load_splits(config: DataConfig, seed: int) -> tuple[ImageDataset, ImageDataset, str]:
+def held_out_splits(config: DataConfig, seed: int) -> tuple[ImageDataset, ImageDataset, str]:
     """(train, evaluation, split name): the test split when there is one, else a seeded 10% validation holdout.
 
     ``config.limit`` (if set) then keeps a seeded random subset of the training images.
     """
-    train = load_dataset(config, "train")
-    if has_test_split(config):
-        held_out, split = load_dataset(config, "test"), "test"
-    else:
-        if len(train) < 2:
-            raise UserError(f"--data {config.source} has {len(train)} image(s); the evaluator needs at least 2")
-        order = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))
-        n_val = max(1, round(VAL_FRACTION * len(train)))
-        train, held_out = train.subset(order[n_val:].sort().values), train.subset(order[:n_val].sort().values)
-        split = "val"
+    splits = load_splits(config, 0.0, seed, test_fraction=VAL_FRACTION, stratified=False)
+    train, split = splits.train, "test" if splits.test_source == "official" else "val"
     if config.limit is not None:
         train = train.random_subset(config.limit, seed)
-    return train, held_out, split
+    return train, splits.test, split
 
 
 def set_one_cycle(optimizer: torch.optim.Optimizer, step: int, total_steps: int) -> None:
@@ -152,7 +144,7 @@ def train_evaluator(
         raise UserError(f"--out must end in .safetensors (the .json goes beside it); got {out}")
     device = resolve_device(device) if isinstance(device, str) else device
     torch.manual_seed(seed)
-    train, held_out, eval_split = load_splits(data_config, seed)
+    train, held_out, eval_split = held_out_splits(data_config, seed)
     train.images = place_images(train.images, device)  # the whole uint8 set on the GPU when it fits
     net = EvaluatorNet(in_channels=train.channels, num_classes=train.num_classes).to(device)
     optimizer = torch.optim.AdamW(net.parameters(), lr=MAX_LR, weight_decay=WEIGHT_DECAY)

@@ -188,21 +188,26 @@ def load_module(module: nn.Module, folder: str | Path, name: str, progress: Trai
     load_weights(module, path)
 
 
-def load_weights(module: nn.Module, path: str | Path) -> None:
-    """Load a safetensors file into ``module``, tolerating wrapper prefixes; a mismatch names the first tensor."""
-    tensors = {strip_wrappers(k): v for k, v in load_tensors(path, "checkpoint weights").items()}
+def load_weights(module: nn.Module, path: str | Path, model: str = "the model in config.json",
+                 what: str = "checkpoint weights") -> None:
+    """Load a safetensors file into ``module``, tolerating wrapper prefixes; a mismatch names the first tensor.
+
+    The one weights loader (run and model folders, classifier runs, evaluators); ``model`` says in an error
+    what the file was meant for, ``what`` what the file is.
+    """
+    tensors = {strip_wrappers(k): v for k, v in load_tensors(path, what).items()}
     target = module._orig_mod if hasattr(module, "_orig_mod") else module
     target = target.module if isinstance(target, nn.parallel.DistributedDataParallel) else target
     expected = target.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
     if missing or unexpected:
-        what = f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}"
-        raise UserError(f"weights {path} do not match the model in config.json ({what}; "
+        first = f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}"
+        raise UserError(f"weights {path} do not match {model} ({first}; "
                         f"{len(missing)} missing, {len(unexpected)} unexpected tensors)")
     for key, value in tensors.items():
         if value.shape != expected[key].shape:
-            raise UserError(f"weights {path} do not match the model in config.json: {key!r} is "
+            raise UserError(f"weights {path} do not match {model}: {key!r} is "
                             f"{tuple(value.shape)} in the file but {tuple(expected[key].shape)} in the model")
     target.load_state_dict(tensors)
 

@@ -22,6 +22,7 @@ from fashiongan.run.checkpoint import (
     load_training_state,
 )
 from fashiongan.run.folder import load_run_config, trained_world_size
+from fashiongan.run.prepare import prepare_run_dir
 from fashiongan.training.state import GANState
 
 log = logging.getLogger(__name__)
@@ -42,38 +43,12 @@ def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> I
     return data
 
 
-def has_checkpoint(run_dir: Path) -> bool:
-    checkpoints = run_dir / "checkpoints"
-    return any((checkpoints / name / "state.json").is_file() for name in ("last", ".last.old"))
-
-
-def prepare_run_dir(run_dir: Path, resume: bool, config: RunConfig | None = None) -> bool:
-    """Create the run folder; returns True when there is a checkpoint to resume from.
-
-    A folder with a checkpoint is never trained over without --resume. A folder whose run died before its
-    first checkpoint (metrics but no weights) starts again, with --resume or without, with a note. On
-    resume, ``config`` must keep every fixed option of the saved config.json (``check_resume``).
-    """
-    if run_dir.exists() and not run_dir.is_dir():
-        raise UserError(f"--out {run_dir} is a file; name a folder for the run")
-    if resume and config is not None and (run_dir / "config.json").is_file():
+def check_and_prepare_run_dir(run_dir: Path, resume: bool, config: RunConfig) -> bool:
+    """The run folder (run/prepare.py); on resume, ``config`` must keep the saved fixed options first."""
+    if resume and (run_dir / "config.json").is_file():
         saved = load_run_config(run_dir)
         check_resume(saved, config, distributed.world_size(), trained_world_size(run_dir, saved))
-    resumable = has_checkpoint(run_dir)
-    if not resume and resumable:
-        raise UserError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another --out")
-    if not resumable and ((run_dir / "metrics.jsonl").exists() or (run_dir / "checkpoints").exists()):
-        log.warning("%s holds a run that never saved a checkpoint; starting it again from scratch", run_dir)
-        stale = run_dir / "metrics.jsonl"
-        if stale.exists():
-            stale.replace(run_dir / "metrics.jsonl.stale")  # moved aside, never deleted
-    elif resume and not resumable:
-        log.warning("--resume: %s has no checkpoint yet; starting the run from scratch", run_dir)
-    try:
-        (run_dir / "samples").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
-    return resumable
+    return prepare_run_dir(run_dir, resume, subfolders=("samples",))
 
 
 def rng_state() -> dict[str, Any]:

@@ -23,11 +23,11 @@ from fashiongan.data.dataset import ImageDataset
 from fashiongan.io import write_json
 from fashiongan.run.checkpoint import TrainingProgress, resolve_checkpoint
 from fashiongan.run.device import enable_fast_cuda, resolve_device, set_threads
+from fashiongan.run.prepare import has_checkpoint
 from fashiongan.training.data_parallel import LocalSync, RankSync, rank_sync, wrap_for_ranks
 from fashiongan.training.run_state import (
-    has_checkpoint,
+    check_and_prepare_run_dir,
     load_training_data,
-    prepare_run_dir,
     restore_from_checkpoint,
     trim_metrics,
 )
@@ -89,7 +89,8 @@ class Session:
         data = distributed.main_first(lambda: load_training_data(config, given))  # rank 0 fills any data cache
         config = config.with_num_classes(data.num_classes)
         evaluator = distributed.main_only(lambda: InTrainingEvaluator.maybe(config, device))  # fail fast
-        resumable = distributed.main_only(lambda: prepare_run_dir(run_dir, resume, config)) or has_checkpoint(run_dir)
+        prepared = distributed.main_only(lambda: check_and_prepare_run_dir(run_dir, resume, config))
+        resumable = prepared or has_checkpoint(run_dir)
         state = build_state(config, device)
         shuffle_rng = torch.Generator().manual_seed(config.train.seed)
         progress = TrainingProgress(class_names=list(data.class_names))

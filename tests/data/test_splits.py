@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fashiongan.classify.splits import per_class_indices, stratified_indices, stratified_split
+from fashiongan.data.splits import per_class_indices, stratified_indices, stratified_split
 from fashiongan.errors import UserError
 from tests.classify.conftest import banded
 

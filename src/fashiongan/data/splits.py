@@ -1,8 +1,8 @@
-"""Train / validation / test splits for classifiers, on the same data layer as GAN training.
+"""Train / validation / test splits for everything that trains a classifier (the classifiers, the evaluator).
 
 Fashion-MNIST and folders with ``train/`` and ``test/`` keep their own test split; any other folder
-gets a seeded stratified test split. The validation split is always carved from the training images
-(stratified, seeded), so no choice is ever made on the test split.
+gets a seeded test split (stratified, or a plain random share for the evaluator). The validation split
+is always carved from the training images (stratified, seeded), so no choice is ever made on the test split.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Splits:
     train: ImageDataset
     val: ImageDataset
     test: ImageDataset
-    test_source: str  # "official" (the data's own test split) or "stratified" (carved with a seed)
+    test_source: str  # "official" (the data's own test split), or "stratified"/"random" (carved with a seed)
 
 
 def stratified_indices(labels: torch.Tensor, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -81,20 +81,39 @@ def repeat_to(data: ImageDataset, min_images: int) -> ImageDataset:
     return ImageDataset(data.images.repeat(times, 1, 1, 1), data.labels.repeat(times), list(data.class_names))
 
 
-def load_splits(config: DataConfig, val_fraction: float, seed: int, per_class: int | None = None) -> Splits:
+def random_split(data: ImageDataset, fraction: float, seed: int) -> tuple[ImageDataset, ImageDataset]:
+    """(rest, held) datasets: a seeded random ``fraction`` of the images (at least one) held out, both sorted."""
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    held = max(1, round(fraction * len(data)))
+    return data.subset(order[held:].sort().values), data.subset(order[:held].sort().values)
+
+
+def load_splits(config: DataConfig, val_fraction: float, seed: int, per_class: int | None = None, *,
+                test_fraction: float = FOLDER_TEST_FRACTION, stratified: bool = True) -> Splits:
     """The three splits of ``config.source``; ``per_class`` then keeps that many training images per class.
 
-    The validation split is carved before ``per_class`` is applied, so it never shrinks with N.
+    A folder without its own test split holds out ``test_fraction`` of the images as the test split,
+    stratified by class (or a plain seeded random share with ``stratified=False``: the evaluator's split,
+    ``test_source`` "random"). The validation split is carved before ``per_class`` is applied, so it never
+    shrinks with N; ``val_fraction`` 0 leaves it empty.
     """
     train = load_dataset(config, "train")
     if has_test_split(config):
         test, test_source = load_dataset(config, "test"), "official"
-    else:
-        train, test = stratified_split(train, FOLDER_TEST_FRACTION, seed)
+    elif stratified:
+        train, test = stratified_split(train, test_fraction, seed)
         test_source = "stratified"
-    if len(train) < 2 or len(test) < 1:
+    else:
+        if len(train) < 2:
+            raise UserError(f"--data {config.source} has {len(train)} image(s); the evaluator needs at least 2")
+        train, test = random_split(train, test_fraction, seed)
+        test_source = "random"
+    if test_source != "random" and (len(train) < 2 or len(test) < 1):
         raise UserError(f"--data {config.source} has too few images to split into train and test")
-    train, val = stratified_split(train, val_fraction, seed + 1)
+    if val_fraction > 0:
+        train, val = stratified_split(train, val_fraction, seed + 1)
+    else:
+        val = train.subset(torch.empty(0, dtype=torch.int64))
     if per_class is not None:
         train = per_class_subset(train, per_class, seed)
     return Splits(train, val, test, test_source)
