@@ -9,13 +9,14 @@ reaches every field. Presets are short lists of overrides. A run folder's ``conf
 from __future__ import annotations
 
 import dataclasses
-import math
 import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from fashiongan import validation
 from fashiongan.errors import UserError
 from fashiongan.presets import PRESETS
+from fashiongan.validation import Rule
 
 __all__ = ["PRESETS", "DataConfig", "ModelConfig", "RunConfig", "TrainConfig", "make_config", "option", "validate"]
 
@@ -210,6 +211,11 @@ def declaration(key: str) -> tuple[dataclasses.Field, Any]:
     raise UserError(f"unknown config key {key!r}; see `fashiongan train --help-config`")
 
 
+def option_rule(key: str) -> Rule:
+    """What option ``key`` ("section.key") accepts, for checking the same value in another file."""
+    return Rule.from_field(*declaration(key))
+
+
 def make_config(preset: str = "fmnist", overrides: dict[str, Any] | None = None) -> RunConfig:
     """The preset's config with ``overrides`` ("section.key" -> value) applied, then validated."""
     if preset not in PRESETS:
@@ -230,25 +236,8 @@ def apply_overrides(config: RunConfig, overrides: dict[str, Any]) -> None:
 
 
 def check_value(key: str, value: Any, f: dataclasses.Field, hint: Any) -> None:
-    """One option's value against its declaration: type, choices, range."""
-    meta = f.metadata
-    allowed = typing.get_args(hint) or (hint,)
-    if value is None:
-        if type(None) not in allowed:
-            raise UserError(f"{key} must be set; got null")
-        return
-    base = next(t for t in allowed if t is not type(None))
-    ok = isinstance(value, base) and not (base in (int, float) and isinstance(value, bool))
-    if base is float and isinstance(value, int) and not isinstance(value, bool):
-        ok = True
-    if not ok or (base is float and not math.isfinite(value)):
-        raise UserError(f"{key} must be a {'finite number' if base is float else base.__name__}; got {value!r}")
-    if meta.get("choices") is not None and value not in meta["choices"]:
-        raise UserError(f"{key} must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
-    if meta.get("low") is not None and value < meta["low"]:
-        raise UserError(f"{key} must be at least {meta['low']:g}; got {value!r}")
-    if meta.get("high") is not None and value > meta["high"]:
-        raise UserError(f"{key} must be at most {meta['high']:g}; got {value!r}")
+    """One option's value against its declaration: type, choices, range (the rule files are checked with too)."""
+    validation.check_value(key, value, Rule.from_field(f, hint))
 
 
 def validate(config: RunConfig) -> None:

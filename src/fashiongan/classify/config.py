@@ -11,6 +11,7 @@ from fashiongan.classify.model import get_preset
 from fashiongan.classify.synthetic import MODES
 from fashiongan.config import DataConfig
 from fashiongan.errors import UserError
+from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
 
 
 @dataclass
@@ -67,6 +68,10 @@ class ClassifyConfig:
                                  ("max_steps", self.max_steps, 1)):
             if value is not None and value < low:
                 raise UserError(f"{flag} must be at least {low}; got {value}")
+        if not 0 <= self.seed <= MAX_CLASSIFIER_SEED:
+            raise UserError(f"--seed must be from 0 to {MAX_CLASSIFIER_SEED}; got {self.seed}")
+        if (self.image_size or 4) > MAX_IMAGE_SIZE:
+            raise UserError(f"--image-size must be at most {MAX_IMAGE_SIZE}; got {self.image_size}")
         if self.minutes is not None and not self.minutes > 0:
             raise UserError(f"--minutes must be more than 0; got {self.minutes}")
         if not 0 < (self.lr or 1e-3) < 1:

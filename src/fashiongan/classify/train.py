@@ -38,6 +38,7 @@ from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, check_writable_folder, read_json, read_jsonl, write_json
 from fashiongan.run.device import resolve_device
+from fashiongan.schemas import check_classifier_run
 
 log = logging.getLogger(__name__)
 WARMUP = 0.2
@@ -83,6 +84,7 @@ def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
     saved = read_json(Path(run_dir) / "config.json", "classifier run config")
     if not isinstance(saved, dict) or "classify" not in saved:
         raise UserError(f"{run_dir} is not a classifier run (made by `fashiongan classify train`)")
+    check_classifier_run(saved, Path(run_dir) / "config.json")
     return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
 
 

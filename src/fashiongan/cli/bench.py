@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fashiongan.cli.common import int_at_least
+from fashiongan.numbers import MAX_THREADS
 
 DESCRIPTION = (
     "Measure, in one process after warm-ups: training images/s through the full D + G step, generation "
@@ -36,7 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int_at_least(1), metavar="B", help="default: the preset's")
     p.add_argument("--seconds", type=positive_float, default=10.0, metavar="S",
                    help="time bound of each measurement (default 10)")
-    p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads (default: physical cores)")
+    p.add_argument("--threads", type=int_at_least(1, MAX_THREADS), metavar="N",
+                   help="CPU threads (default: physical cores)")
     p.add_argument("--generate-n", type=int_at_least(0), default=10_000, metavar="N",
                    help="images per generation call (default 10000; 0 skips)")
     p.add_argument("--evaluate-n", type=int_at_least(0), default=10_000, metavar="N",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least, truncation
 from fashiongan.errors import UserError
+from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
 
 PRESET_NAMES = ("fmnist-cnn", "small-cnn", "binary256")  # classify.model.PRESETS (kept import-free for --help)
 
@@ -37,7 +38,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     t.add_argument("--preset", choices=PRESET_NAMES, default="fmnist-cnn",
                    help="model and recipe: fmnist-cnn (default), small-cnn (the seeds' 3-conv model), "
                         "binary256 (two classes, 256 px RGB)")
-    t.add_argument("--image-size", type=int_at_least(4), metavar="S",
+    t.add_argument("--image-size", type=int_at_least(4, MAX_IMAGE_SIZE), metavar="S",
                    help="image side in pixels (default: 28 for fmnist, the preset's for folders)")
     t.add_argument("--channels", type=int, choices=(1, 3), help="1 = gray, 3 = RGB (default: the preset's)")
     t.add_argument("--square", choices=("crop", "pad"), default="crop", help="folders: make images square (crop)")
@@ -62,7 +63,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     t.add_argument("--per-class", type=int_at_least(1), metavar="N", help="train on N seeded images per class")
     t.add_argument("--val-fraction", type=float_in(0, 1), default=0.1, metavar="F",
                    help="share of the training images held out for validation (default: 0.1)")
-    t.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="random seed (default: 0)")
+    t.add_argument("--seed", type=int_at_least(0, MAX_CLASSIFIER_SEED), default=0, metavar="S",
+                   help="random seed, 0 to 2**32 - 1 (default: 0)")
     t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     t.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/classify-NNN)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")

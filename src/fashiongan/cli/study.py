@@ -6,7 +6,9 @@ import argparse
 
 from fashiongan.cli.common import float_in, int_at_least, truncation
 from fashiongan.errors import UserError
+from fashiongan.numbers import is_integer_text, short
 
+MAX_PER_CLASS = 1_000_000  # more than any class of any dataset; 'all' takes every image
 QUICK = {"per_class": "10,100", "seeds": 2, "ratios": "1,2", "gan_minutes": 1.0, "classifier_steps": 150}
 FULL = {"per_class": "10,25,50,100,500,all", "seeds": 3, "ratios": "0.5,1,2,3", "gan_minutes": 3.0,
         "classifier_steps": 300}
@@ -56,10 +58,11 @@ def parse_per_class(text: str) -> list[int | None]:
         part = part.strip().lower()
         if part == "all":
             values.append(None)
-        elif part.isdigit() and int(part) >= 1:
+        elif is_integer_text(part) and 1 <= int(part) <= MAX_PER_CLASS:
             values.append(int(part))
         else:
-            raise UserError(f"--per-class takes positive integers or 'all', comma-separated; got {text!r}")
+            raise UserError(f"--per-class takes integers from 1 to {MAX_PER_CLASS:,} or 'all', comma-separated; "
+                            f"got {short(text)!r}")
     return values
 
 
