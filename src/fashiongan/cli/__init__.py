@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from fashiongan import __version__
@@ -56,3 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fashiongan: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `fashiongan data check DIR | head -1`: the reader left, which is no error of ours
+        quiet_stdout()
+        return 1
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not raise BrokenPipeError a second time.
+
+    The recipe of the Python documentation (signal module, "Note on SIGPIPE").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by something without a file descriptor (tests)
+        pass

@@ -10,6 +10,7 @@ from pathlib import Path
 from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least, truncation
 from fashiongan.errors import UserError
 from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
+from fashiongan.text import printable
 
 PRESET_NAMES = ("fmnist-cnn", "small-cnn", "binary256")  # classify.model.PRESETS (kept import-free for --help)
 
@@ -145,10 +146,10 @@ def _predict(args: argparse.Namespace) -> int:
     failed = 0
     for p in predict_files(args.run_dir, args.inputs, device=args.device):
         if p.error is not None:
-            print(f"fashiongan: error: {p.path}: {p.error}", file=sys.stderr)
+            print(f"fashiongan: error: {printable(p.path)}: {printable(p.error)}", file=sys.stderr)
             failed += 1
-        else:
-            print(f"{p.path}\t{p.class_name}\t{p.probability:.4f}")
+        else:  # names from the file system and the run's config.json are escaped: one line each, no escapes
+            print(f"{printable(p.path)}\t{printable(p.class_name)}\t{p.probability:.4f}")
     return 2 if failed else 0
 
 

@@ -73,10 +73,10 @@ def read_image(path: str | Path, max_pixels: int | None = Image.MAX_IMAGE_PIXELS
         # reason the loader decodes in a single thread.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)  # what can be read is used
             with Image.open(path) as image:
                 _check_pixels(image, max_pixels)
                 image.verify()
-            warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)  # what can be read is used
             with Image.open(path) as image:  # verify() leaves the image unusable: open again
                 image.load()
                 copy = image.copy()  # a copy owns its pixels, so no file handle stays open
