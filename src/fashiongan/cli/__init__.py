@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from fashiongan import __version__
@@ -49,17 +50,39 @@ def main(argv: list[str] | None = None) -> int:
         limit_spinning(sys.argv[1:])
     args = build_parser().parse_args(argv)
     setup_logging()
+    previous = _on_sigterm(_terminate)
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
         print(f"fashiongan: error: {printable(exc)}", file=sys.stderr)  # one line, whatever names it holds
         return 2
+    except Terminated:
+        print("fashiongan: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("fashiongan: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `fashiongan data check DIR | head -1`: the reader left, which is no error of ours
         quiet_stdout()
         return 1
+    finally:
+        _on_sigterm(previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that every ``finally`` (temporary files) runs as for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _on_sigterm(handler: object) -> object:
+    """Install ``handler`` for SIGTERM and return the previous one (not possible outside the main thread)."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, TypeError):  # not the main thread, or no previous Python handler to restore
+        return None
 
 
 def quiet_stdout() -> None:

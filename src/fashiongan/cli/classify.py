@@ -10,6 +10,7 @@ from pathlib import Path
 from fashiongan.cli.common import check_out_given_under_torchrun, float_in, int_at_least, truncation
 from fashiongan.errors import UserError
 from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
+from fashiongan.outputs import check_output_folder, has_any
 from fashiongan.text import printable
 
 PRESET_NAMES = ("fmnist-cnn", "small-cnn", "binary256")  # classify.model.PRESETS (kept import-free for --help)
@@ -69,6 +70,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     t.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/classify-NNN)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    t.add_argument("--force", action="store_true", help="write the run into an --out folder that holds other files")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     # fmt: on
 
@@ -97,7 +99,7 @@ def _config(args: argparse.Namespace):
 def _command_line(args: argparse.Namespace) -> str:
     """The command as typed, rebuilt from the parsed flags (those that differ from their defaults)."""
     defaults = {"data": "fmnist", "preset": "fmnist-cnn", "square": "crop", "augment": "none", "val_fraction": 0.1,
-                "seed": 0, "device": "auto", "resume": False, "no_progress": False}
+                "seed": 0, "device": "auto", "resume": False, "no_progress": False, "force": False}
     words = ["fashiongan", "classify", "train"]
     for dest, value in vars(args).items():
         if dest in ("func", "command", "classify_command") or value is None or value == defaults.get(dest):
@@ -115,6 +117,19 @@ def _default_run_dir() -> Path:
     raise UserError("runs/ is full; pass --out RUN_DIR")
 
 
+def _is_classifier_run(folder: Path) -> bool:
+    """Its checkpoints or metrics, or the config.json it writes first (a run stopped before its first epoch)."""
+    import json
+
+    if has_any(folder, ("checkpoints", "metrics.json", "history.jsonl")):
+        return True
+    try:
+        saved = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and set(saved) == {"classify", "class_names"}
+
+
 def _train(args: argparse.Namespace) -> int:
     from fashiongan.classify.train import load_run, train_classifier
 
@@ -125,6 +140,7 @@ def _train(args: argparse.Namespace) -> int:
         config.epochs, config.minutes = args.epochs or config.epochs, args.minutes or config.minutes
     check_out_given_under_torchrun(args.out)
     run_dir = Path(args.out) if args.out else _default_run_dir()
+    check_output_folder(run_dir, args.force, _is_classifier_run, what="a classifier run")
     command = _command_line(args)
     result = train_classifier(config, run_dir, resume=args.resume, progress_bar=not args.no_progress,
                               command=command)

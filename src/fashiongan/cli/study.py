@@ -7,6 +7,7 @@ import argparse
 from fashiongan.cli.common import float_in, int_at_least, truncation
 from fashiongan.errors import UserError
 from fashiongan.numbers import is_integer_text, short
+from fashiongan.outputs import check_output_folder, has_any
 
 MAX_PER_CLASS = 1_000_000  # more than any class of any dataset; 'all' takes every image
 QUICK = {"per_class": "10,100", "seeds": 2, "ratios": "1,2", "gan_minutes": 1.0, "classifier_steps": 150}
@@ -46,6 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--data-dir", metavar="DIR", help="folder holding the Fashion-MNIST IDX files (default: search)")
     a.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
     a.add_argument("--out", required=True, metavar="DIR", help="study folder (cells/, work/, the report)")
+    a.add_argument("--force", action="store_true", help="write the study into an --out folder that holds other files")
     m = commands.add_parser("merge", help="build the report from a study folder's finished cells")
     m.add_argument("out", metavar="DIR", help="a study folder")
     # fmt: on
@@ -61,8 +63,8 @@ def parse_per_class(text: str) -> list[int | None]:
         elif is_integer_text(part) and 1 <= int(part) <= MAX_PER_CLASS:
             values.append(int(part))
         else:
-            raise UserError(f"--per-class takes integers from 1 to {MAX_PER_CLASS:,} or 'all', comma-separated; "
-                            f"got {short(text)!r}")
+            raise UserError(f"--per-class takes positive integers (at most {MAX_PER_CLASS:,}) or 'all', "
+                            f"comma-separated; got {short(text)!r}")
     return values
 
 
@@ -110,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         paths = write_report(args.out)
     else:
         plan = plan_from_args(args)
+        check_output_folder(args.out, args.force, lambda folder: has_any(folder, ("study.json", "cells", "work")),
+                            what="a study")
         ran = run_study(plan, args.out, parse_shard(args.shard))
         print(f"Ran {len(ran)} cell(s); finished cells are in {args.out}/cells")
         paths = write_report(args.out)
