@@ -56,6 +56,18 @@ def inside_run(path: str | Path) -> Path | None:
     return None
 
 
+def check_stays_inside(path: str | Path, folder: str | Path) -> None:
+    """Refuse to write ``path`` (a default output inside a run folder) when a link takes it out of the folder.
+
+    A downloaded run folder could hold ``eval -> /home/you`` to make ``evaluate RUN`` write a report there.
+    """
+    real_folder = Path(os.path.realpath(folder))
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(real_folder):
+        raise UserError(f"{path} leads to {real}, outside the run folder {folder}; a run folder does not choose "
+                        "where fashiongan writes: remove the link, or give the output path yourself")
+
+
 def describe(names: list[str], limit: int = 3) -> str:
     shown = ", ".join(printable(name) for name in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -6,6 +6,7 @@ the parameter and its valid range, and lets us refuse unknown or repeated parame
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import secrets
@@ -140,3 +141,41 @@ def interpolate_params(
         steps=parse_int(values, "steps", 2, MAX_STEPS, default=8),
         truncation=parse_truncation(values),
     )
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def _host_name(header: str) -> str:
+    """The name in a Host header, without the port: 'example.com:80' -> 'example.com', '[::1]:80' -> '::1'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rpartition(":")[0] if header.count(":") == 1 else header
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def host_allowed(header: str, bound_host: str, machine_names: Sequence[str] = ()) -> bool:
+    """Whether a request's Host header names the server as bound (the guard against DNS rebinding).
+
+    A page on another site can make the browser send requests to 127.0.0.1 under its own domain name (DNS
+    rebinding); its Host header then carries that name. Accepted: the bound address, the loopback names, and,
+    for a server bound to every interface (0.0.0.0 or ::), any IP address and this machine's own names.
+    """
+    name = _host_name(header)
+    if not name:
+        return False
+    bound = bound_host.strip().lower().strip("[]")
+    if name == bound or name in LOOPBACK_NAMES:
+        return True
+    if bound in WILDCARDS:
+        return _is_ip(name) or name in {n.lower() for n in machine_names}
+    return False
