@@ -39,6 +39,17 @@ def is_integer_text(text: str) -> bool:
     return bool(_INTEGER.fullmatch(text.strip())) and len(text.strip()) <= MAX_DIGITS
 
 
+def is_number_text(text: str) -> bool:
+    """True for what ``float()`` reads from ASCII text of reasonable length (also 'inf' and 'nan', refused later)."""
+    if not text.isascii() or len(text) > 100:
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_int(text: str, name: str = "", low: int | None = None, high: int | None = None) -> int:
     """``text`` as an integer in [low, high] (either bound may be None), or a UserError naming ``name``.
 
@@ -64,10 +75,7 @@ def parse_int(text: str, name: str = "", low: int | None = None, high: int | Non
 def parse_float(text: str, name: str, low: float, high: float, *, low_open: bool = True,
                 high_open: bool = False) -> float:
     """``text`` as a finite number between ``low`` and ``high`` (each end open or closed)."""
-    try:
-        value = float(text) if len(text) <= 100 else math.nan
-    except ValueError:
-        value = math.nan
+    value = float(text) if is_number_text(text) else math.nan
     inside = math.isfinite(value) and (low < value if low_open else low <= value) and \
         (value < high if high_open else value <= high)
     if not inside:

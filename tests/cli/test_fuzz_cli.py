@@ -28,6 +28,7 @@ from safetensors import SafetensorError
 
 from fashiongan import io
 from fashiongan.cli import main
+from tests.cli import hostile_files
 
 BIG = str(2**64)
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -139,13 +140,23 @@ def template(tiny_run, tmp_path_factory) -> Path:
     (world / "mine.npz").write_bytes((world / "npz" / "good.npz").read_bytes())
     (world / "dir.png").mkdir()
     (world / "dir.json").mkdir()
+    hostile_files.model_folders(world)
+    hostile_files.classifier_runs(world, world / "fmnist")
+    hostile_files.evaluator_descriptions(world)
+    hostile_files.odd_images(world)
+    hostile_files.npy_headers(world / "npz")
+    hostile_files.study_folders(world)
     return world
 
 
 def fingerprint(world: Path) -> dict[str, str]:
-    """sha256 of every file and the target of every link below ``world`` (links are not followed)."""
+    """sha256 of every file and the target of every link below ``world`` (links are not followed).
+
+    Walked without recursion (``os.walk`` recurses per level before Python 3.12, and the world may hold
+    a folder 1,100 levels deep).
+    """
     prints = {}
-    for folder, dirs, files in os.walk(world):
+    for folder, dirs, files in hostile_files.walk(world):
         for name in dirs + files:
             path = Path(folder) / name
             relative = path.relative_to(world).as_posix()
@@ -165,10 +176,13 @@ class Case:
     allowed: list[str] = field(default_factory=list)  # world paths the command may change (named outputs)
     setup: str | None = None  # a name in SETUPS
     xfail: str | None = None
+    exit: int | None = None  # the exit code expected; None: any failure (not 0)
+    says: str | None = None  # words its last line of stderr (or, exiting 0, of stdout) must hold
 
 
-def C(*args: str, allowed: tuple[str, ...] = (), setup: str | None = None, xfail: str | None = None) -> Case:
-    return Case(list(args), list(allowed), setup, xfail)
+def C(*args: str, allowed: tuple[str, ...] = (), setup: str | None = None, xfail: str | None = None,
+      exit: int | None = None, says: str | None = None) -> Case:
+    return Case(list(args), list(allowed), setup, xfail, exit, says)
 
 
 TINY = ("--data-dir", "{w}/fmnist", "--epochs", "1", "--batch-size", "32", "--z-dim", "8", "--no-progress",
@@ -475,6 +489,8 @@ def _setup(name: str | None, world: Path, monkeypatch, read_only) -> None:
         _fail_from_call(monkeypatch, Image.Image, "save", DISK_FULL, first_failing_call=3)
     elif name == "disk_full_move":
         _fail_from_call(monkeypatch, shutil, "move", DISK_FULL, first_failing_call=2)
+    elif name == "deep":
+        hostile_files.make_deep(world)
     else:
         assert name is None, name
 
@@ -527,12 +543,23 @@ def test_hostile_invocation(case: Case, template, tmp_path, capsys, monkeypatch,
         code = exc.code
     except Exception as exc:  # in a terminal this would be a traceback
         pytest.fail(f"uncaught {type(exc).__name__}: {exc}")
-    err = capsys.readouterr().err
-    assert code not in (0, None), f"exit {code}; stderr: {err}"
+    finally:
+        after = fingerprint(world)
+        hostile_files.remove_deep(world / "deep")  # pytest's clean-up recurses per level
+    captured = capsys.readouterr()
+    err = captured.err
+    if case.exit is None:
+        assert code not in (0, None), f"exit {code}; stderr: {err}"
+    else:
+        assert code == case.exit, f"exit {code}; stderr: {err}"
     assert "Traceback" not in err
     if code == 2:
         assert re.match(r"fashiongan( [a-z]+)*: (error: |interrupted)", err.splitlines()[-1]), err
-    assert _changed(before, fingerprint(world), case.allowed) == []
+    if case.says is not None:
+        said = (err if code else captured.out).strip().splitlines()
+        assert said and case.says in said[-1].replace(str(world), "{w}"), (captured.out, err)
+    assert "\x1b" not in captured.out + err  # a terminal escape in a file name is printed escaped
+    assert _changed(before, after, case.allowed) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "world"]
 
 

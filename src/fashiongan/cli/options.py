@@ -13,6 +13,7 @@ from typing import Any
 
 from fashiongan.config import declaration, declarations
 from fashiongan.errors import UserError
+from fashiongan.numbers import is_integer_text, is_number_text, short
 
 TRUE, FALSE, NONE = ("true", "yes", "1", "on"), ("false", "no", "0", "off"), ("none", "null")
 
@@ -36,9 +37,11 @@ def parse_value(key: str, text: str, hint: Any) -> Any:
             if text.strip().lower() in TRUE + FALSE:
                 return text.strip().lower() in TRUE
             raise ValueError
+        if kind in (int, float) and not (is_integer_text(text) if kind is int else is_number_text(text)):
+            raise ValueError  # '²', '١٢', 5000 digits: not a number a user typed (the range is checked later)
         return kind(text)
     except ValueError:
-        raise UserError(f"{key} expects {kind.__name__}; got {text!r}") from None
+        raise UserError(f"{key} expects {kind.__name__}; got {short(text)!r}") from None
 
 
 def _describe(f: Any) -> str:
