@@ -24,9 +24,21 @@ def _edit_json(path: Path, edit) -> None:
     path.write_text(json.dumps(data))
 
 
-def _variant(world: Path, source: str, name: str, relative: str, edit) -> None:
-    shutil.copytree(world / source, world / name, symlinks=True)
+# Every case copies the whole world: copies leave out what their command never reads (a GAN run's
+# discriminator and training state, a classifier's optimizer state, grids and plots).
+LIGHT = shutil.ignore_patterns("discriminator.safetensors", "training-state.pt", "samples", "*.png", "*.gif",
+                               "metrics.jsonl", "history.jsonl")
+
+
+def _variant(world: Path, source: str, name: str, relative: str, edit, weights: str | None = None) -> None:
+    """A copy of ``source`` with ``relative`` edited; ``weights`` (a file name) replaced by a stand-in.
+
+    The files are checked before any weights are read, so the stand-in is never opened.
+    """
+    shutil.copytree(world / source, world / name, symlinks=True, ignore=LIGHT)
     _edit_json(world / name / relative, edit)
+    if weights is not None:
+        (world / name / weights).write_bytes(b"stand-in: never read")
 
 
 def model_folders(world: Path) -> None:
@@ -49,13 +61,12 @@ def model_folders(world: Path) -> None:
         "model_z_dim_huge": lambda m: m["run_config"]["model"].update(z_dim=10**12),
     }
     for name, edit in edits.items():
-        _variant(world, "model", name, "config.json", edit)
-    shutil.copytree(world / "run", world / "run_eval_list")
+        _variant(world, "model", name, "config.json", edit, weights="model.safetensors")
+    shutil.copytree(world / "run", world / "run_eval_list", ignore=LIGHT)
     (world / "run_eval_list" / "eval.json").write_text("[1, 2, 3]")
-    shutil.copytree(world / "run", world / "run_cache_elsewhere")
-    _edit_json(world / "run_cache_elsewhere" / "config.json",
-               lambda c: c["data"].update(cache_dir=str(world / "home" / "cache")))
-    shutil.copytree(world / "run", world / "run_eval_link")
+    _variant(world, "run", "run_cache_elsewhere", "config.json",
+             lambda c: c["data"].update(cache_dir=str(world / "home" / "cache")))
+    shutil.copytree(world / "run", world / "run_eval_link", ignore=LIGHT)
     (world / "run_eval_link" / "eval").symlink_to(Path("..") / "home")
     user = world / "user_cfg"
     user.mkdir()
@@ -72,6 +83,7 @@ def classifier_runs(world: Path, fmnist: Path) -> None:
     config = ClassifyConfig(data_dir=str(fmnist), preset="small-cnn", epochs=1, batch_size=16, device="cpu")
     splits = Splits(banded(32, 10, 0), banded(10, 10, 1), banded(10, 10, 2), "official")
     train_classifier(config, world / "clf", splits=splits, progress_bar=False, plots=False)
+    (world / "clf" / "checkpoints" / "last" / "training-state.pt").unlink()  # predict reads the weights only
     edits = {
         "clf_no_names": lambda c: c.pop("class_names"),
         "clf_names_empty": lambda c: c.update(class_names=[]),
@@ -79,18 +91,18 @@ def classifier_runs(world: Path, fmnist: Path) -> None:
         "clf_size_text": lambda c: c["classify"].update(image_size="28"),
         "clf_size_huge": lambda c: c["classify"].update(image_size=1_000_000),
         "clf_seed_huge": lambda c: c["classify"].update(seed=2 * 10**12),
-        "clf_square_pad": lambda c: c["classify"].update(square="pad"),
         "clf_unknown_key": lambda c: c["classify"].update(warp=9),
     }
     for name, edit in edits.items():
-        _variant(world, "clf", name, "config.json", edit)
+        _variant(world, "clf", name, "config.json", edit, weights="checkpoints/last/model.safetensors")
+    _variant(world, "clf", "clf_square_pad", "config.json", lambda c: c["classify"].update(square="pad"))
 
 
 def evaluator_descriptions(world: Path) -> None:
     for name, edit in {"ev_names_number": lambda f: f.update(class_names=5),
                        "ev_size_text": lambda f: f.update(image_size="28"),
                        "ev_features_zero": lambda f: f.update(feature_dim=0)}.items():
-        shutil.copy(world / "evaluator.safetensors", world / f"{name}.safetensors")
+        (world / f"{name}.safetensors").write_bytes(b"stand-in: the description is refused before it is read")
         shutil.copy(world / "evaluator.json", world / f"{name}.json")
         _edit_json(world / f"{name}.json", edit)
 
@@ -153,7 +165,7 @@ def remove_deep(root: Path) -> None:
     if not root.exists():
         return
     folders = []
-    for folder, dirs, files in walk(root):
+    for folder, _dirs, files in walk(root):
         folders.append(folder)
         for name in files:
             os.unlink(folder / name)
