@@ -14,8 +14,10 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -739,3 +741,34 @@ def test_hostile_invocation_in_a_subprocess(case_id: str, template, tmp_path):
     assert result.returncode in (1, 2), result.stderr
     assert "Traceback" not in result.stderr
     assert fingerprint(world) == before
+
+
+def test_sigterm_while_writing_an_npz_leaves_no_temporary_file(tiny_run, tmp_path):
+    """SIGTERM in the middle of a long `generate --out big.npz`: exit 143, one line, no temp file beside it."""
+    process = subprocess.Popen([sys.executable, "-m", "fashiongan", "generate", str(tiny_run.run_dir), "--n",
+                                "50000000", "--device", "cpu", "--out", str(tmp_path / "big.npz")],
+                               stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while not any(tmp_path.glob(".big.npz.*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the temporary file exists: the write is under way
+    assert any(tmp_path.glob(".big.npz.*")), "the temporary file never appeared"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "fashiongan: terminated (SIGTERM)" and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_closed_pipe_ends_data_check_quietly(tmp_path):
+    """`fashiongan data check DIR | head -1` with a report larger than the pipe's buffer."""
+    (tmp_path / "data" / "tops").mkdir(parents=True)
+    for i in range(3000):
+        (tmp_path / "data" / "tops" / f"bad_{i:04d}.png").write_bytes(b"not an image")
+    process = subprocess.Popen([sys.executable, "-m", "fashiongan", "data", "check", str(tmp_path / "data")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does after its line
+    err = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert first.startswith(b"class") and process.returncode == 1
+    assert err == "", err  # no BrokenPipeError traceback, no "Exception ignored" at exit
