@@ -504,6 +504,7 @@ EVALUATE_R3 = {
                                          allowed=("run_cache_elsewhere/eval.json", "run_cache_elsewhere/eval")),
     "seed-superscript": C(*E, "--seed", SUPERSCRIPT_TWO),
     "n-arabic": C(*E, "--n", ARABIC_ONE * 3),
+    "cas-per-class-trillion": C(*E, "--cas", "--cas-per-class", str(10**12), says="at most 10000"),
 }
 
 DATA_R3 = {
@@ -546,6 +547,8 @@ CLASSIFY_R3 = {
     "train-synthetic-seed-huge": C("classify", "train", "--data-dir", "{w}/fmnist", "--synthetic", "{w}/run",
                                    "--seed", "2000000000000", "--out", "{out}/c", says="at most 4294967295"),
     "train-image-size-huge": C("classify", "train", "--image-size", "1000000", "--out", "{out}/c"),
+    "train-batch-trillion": C("classify", "train", "--batch-size", str(10**12), "--out", "{out}/c"),
+    "train-epochs-trillion": C("classify", "train", "--epochs", str(10**12), "--out", "{out}/c"),
     "train-seed-superscript": C("classify", "train", "--seed", SUPERSCRIPT_TWO, "--out", "{out}/c"),
     "train-out-holds-a-user-config": C("classify", "train", "--data-dir", "{w}/fmnist", "--out", "{w}/user_cfg",
                                        says="not a classifier run"),
@@ -596,6 +599,9 @@ BENCH_R3 = {
     "threads-superscript": C("bench", "--threads", SUPERSCRIPT_TWO),
     "seconds-nan": C("bench", "--seconds", "nan"),
     "generate-n-huge": C("bench", "--generate-n", "9" * 40),
+    "generate-n-trillion": C("bench", "--generate-n", str(10**12), says="at most 1000000"),
+    "evaluate-n-trillion": C("bench", "--evaluate-n", str(10**12), says="at most 100000"),
+    "batch-trillion": C("bench", "--batch-size", str(10**12), says="at most 65536"),
 }
 
 TOP = {

@@ -39,9 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="time bound of each measurement (default 10)")
     p.add_argument("--threads", type=int_at_least(1, MAX_THREADS), metavar="N",
                    help="CPU threads (default: physical cores)")
-    p.add_argument("--generate-n", type=int_at_least(0), default=10_000, metavar="N",
+    p.add_argument("--generate-n", type=int_at_least(0, 1_000_000), default=10_000, metavar="N",
                    help="images per generation call (default 10000; 0 skips)")
-    p.add_argument("--evaluate-n", type=int_at_least(0), default=10_000, metavar="N",
+    p.add_argument("--evaluate-n", type=int_at_least(0, 100_000), default=10_000, metavar="N",
                    help="images of the timed full evaluation (default 10000; 0 skips evaluation figures)")
     p.add_argument("--set", dest="set_options", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="change any config option of the preset, e.g. --set train.compile=true")

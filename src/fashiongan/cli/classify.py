@@ -45,9 +45,11 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     t.add_argument("--channels", type=int, choices=(1, 3), help="1 = gray, 3 = RGB (default: the preset's)")
     t.add_argument("--square", choices=("crop", "pad"), default="crop", help="folders: make images square (crop)")
     budget = t.add_mutually_exclusive_group()
-    budget.add_argument("--epochs", type=int_at_least(1), metavar="N", help="training epochs (default: the preset's)")
+    budget.add_argument("--epochs", type=int_at_least(1, 1_000_000), metavar="N",
+                        help="training epochs (default: the preset's)")
     budget.add_argument("--minutes", type=float_in(0, 100_000), metavar="M", help="train for M minutes instead")
-    t.add_argument("--batch-size", type=int_at_least(1), metavar="B", help="images per step (default: the preset's)")
+    t.add_argument("--batch-size", type=int_at_least(1, 65536), metavar="B",
+                   help="images per step (default: the preset's)")
     t.add_argument("--lr", type=float_in(0, 1), metavar="LR", help="peak learning rate (default: the preset's)")
     t.add_argument("--augment", choices=("none", "classic"), default="none",
                    help="classic: random flips and shifts of up to 2/28 of the side (default: none)")

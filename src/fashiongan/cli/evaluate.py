@@ -72,8 +72,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--evaluator", metavar="PATH", help="an evaluator .safetensors (default: the shipped one)")
     p.add_argument("--cas", action="store_true", help="also the Classification Accuracy Score (RUN_DIR/cas.json): a "
                    "classifier trained on generated images only, tested on real ones, beside one on real images")
-    p.add_argument("--cas-per-class", type=int_at_least(1), default=1000, metavar="N",
-                   help="with --cas: training images per class for both classifiers (default 1000)")
+    p.add_argument("--cas-per-class", type=int_at_least(1, 10_000), default=1000, metavar="N",
+                   help="with --cas: training images per class for both classifiers (default 1000, at most "
+                        "10,000: all are held in memory)")
     p.set_defaults(func=run)
 
 

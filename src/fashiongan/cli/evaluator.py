@@ -33,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                        help=f"image side in pixels, one of {', '.join(map(str, IMAGE_SIZES))} (default: 28)")
     train.add_argument("--channels", type=int, default=1, choices=(1, 3),
                        help="1 (gray) or 3 (RGB); Fashion-MNIST is gray (default: 1)")
-    train.add_argument("--epochs", type=int_at_least(1), default=DEFAULT_EPOCHS, metavar="N",
+    train.add_argument("--epochs", type=int_at_least(1, 1_000_000), default=DEFAULT_EPOCHS, metavar="N",
                        help=f"training epochs (default: {DEFAULT_EPOCHS})")
     train.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="random seed (default: 0)")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
