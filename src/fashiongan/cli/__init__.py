@@ -33,12 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OneLineFormatter(logging.Formatter):
+    """Each record on one line with control characters escaped: log lines name files, and names may hold
+    newlines or terminal escapes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def setup_logging() -> None:
     """Library warnings and notes go to stderr as 'fashiongan: message'."""
     logger = logging.getLogger("fashiongan")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("fashiongan: %(message)s"))
+        handler.setFormatter(OneLineFormatter("fashiongan: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
