@@ -25,6 +25,7 @@ from fashiongan.option import (
     options_of,
 )
 from fashiongan.presets import PRESETS
+from fashiongan.validation import Rule
 
 __all__ = ["DEVICES", "PRESETS", "DataConfig", "Declaration", "ModelConfig", "RunConfig", "TrainConfig",
            "check_options", "check_resume", "check_value", "describe_range", "make_config", "option", "option_value",
@@ -213,6 +214,11 @@ def declaration(key: str) -> tuple[dataclasses.Field, Any]:
         if name == key:
             return f, hint
     raise UserError(f"unknown config key {key!r}; see `fashiongan train --help-config`")
+
+
+def option_rule(key: str) -> Rule:
+    """What option ``key`` ("section.key") accepts, for checking the same value in another file."""
+    return Rule.from_field(*declaration(key))
 
 
 def make_config(preset: str = "fmnist", overrides: dict[str, Any] | None = None) -> RunConfig:

@@ -16,6 +16,7 @@ from torch import nn
 
 from fashiongan.errors import UserError
 from fashiongan.models.layers import to_uint8
+from fashiongan.numbers import parse_class
 from fashiongan.run.device import autocast
 from fashiongan.run.folder import load_generator, load_run_config
 
@@ -76,17 +77,7 @@ def sample(
 
 def resolve_class(class_index: int | str, class_names: list[str]) -> int:
     """A class given by index or name (case-insensitive) → its index; else a UserError listing them."""
-    choices = ", ".join(f"{i}={name}" for i, name in enumerate(class_names))
-    if isinstance(class_index, str) and class_index.strip().lstrip("-").isdigit():
-        class_index = int(class_index)
-    if isinstance(class_index, int):
-        if 0 <= class_index < len(class_names):
-            return class_index
-        raise UserError(f"class index {class_index} is out of range; valid classes: {choices}")
-    lowered = {name.lower(): i for i, name in enumerate(class_names)}
-    if class_index.lower() in lowered:
-        return lowered[class_index.lower()]
-    raise UserError(f"unknown class {class_index!r}; valid classes: {choices}")
+    return parse_class(class_index, class_names)
 
 
 def class_labels(n: int, num_classes: int, class_index: int | None, start: int = 0) -> torch.Tensor:

@@ -9,14 +9,15 @@ A few cases also run through a subprocess, as a user runs them.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from safetensors import SafetensorError
 
 from fashiongan import io
 from fashiongan.cli import main
+from tests.cli import hostile_files
 
 BIG = str(2**64)
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -139,20 +141,32 @@ def template(tiny_run, tmp_path_factory) -> Path:
     (world / "mine.npz").write_bytes((world / "npz" / "good.npz").read_bytes())
     (world / "dir.png").mkdir()
     (world / "dir.json").mkdir()
+    hostile_files.model_folders(world)
+    hostile_files.classifier_runs(world, world / "fmnist")
+    hostile_files.evaluator_descriptions(world)
+    hostile_files.odd_images(world)
+    hostile_files.npy_headers(world / "npz")
+    hostile_files.study_folders(world)
     return world
 
 
 def fingerprint(world: Path) -> dict[str, str]:
-    """sha256 of every file and the target of every link below ``world`` (links are not followed)."""
+    """Inode, size and modification time of every file, and the target of every link, below ``world``.
+
+    Any write changes one of the three (an atomic replace makes a new inode, even with the same bytes), and
+    reading them is much cheaper than hashing every file twice per case. Walked without recursion
+    (``os.walk`` recurses per level before Python 3.12, and the world may hold a folder 1,100 levels deep).
+    """
     prints = {}
-    for folder, dirs, files in os.walk(world):
+    for folder, dirs, files in hostile_files.walk(world):
         for name in dirs + files:
             path = Path(folder) / name
             relative = path.relative_to(world).as_posix()
             if path.is_symlink():
                 prints[relative] = "link:" + os.readlink(path)
             elif path.is_file():
-                prints[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+                stat = path.stat()
+                prints[relative] = f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
     return prints
 
 
@@ -165,10 +179,13 @@ class Case:
     allowed: list[str] = field(default_factory=list)  # world paths the command may change (named outputs)
     setup: str | None = None  # a name in SETUPS
     xfail: str | None = None
+    exit: int | None = None  # the exit code expected; None: any failure (not 0)
+    says: str | None = None  # words its last line of stderr (or, exiting 0, of stdout) must hold
 
 
-def C(*args: str, allowed: tuple[str, ...] = (), setup: str | None = None, xfail: str | None = None) -> Case:
-    return Case(list(args), list(allowed), setup, xfail)
+def C(*args: str, allowed: tuple[str, ...] = (), setup: str | None = None, xfail: str | None = None,
+      exit: int | None = None, says: str | None = None) -> Case:
+    return Case(list(args), list(allowed), setup, xfail, exit, says)
 
 
 TINY = ("--data-dir", "{w}/fmnist", "--epochs", "1", "--batch-size", "32", "--z-dim", "8", "--no-progress",
@@ -422,6 +439,171 @@ BENCH = {
     "set-unknown": C("bench", "--set", "train.warp=9"),
 }
 
+# --- round 3: hand-edited folders and configs, odd numbers, odd images, output folders ----------------------
+
+SUPERSCRIPT_TWO, ARABIC_ONE, FULLWIDTH_ONE = "\u00b2", "\u0661", "\uff11"  # isdigit() is true for all three
+GARBAGE_EV = ("--eval-every", "1", "--evaluator", "{w}/ev_garbage.safetensors", "--epochs", "1", "--no-progress")
+# A folder trains only after every image is decoded; the garbage evaluator then stops it with one line.
+
+TRAIN_R3 = {
+    "out-holds-a-user-config": C("train", *TINY, "--out", "{w}/user_cfg", says="not a GAN run"),
+    "resume-out-holds-a-user-config": C("train", *TINY, "--resume", "--out", "{w}/user_cfg"),
+    "out-holds-user-files": C("train", *TINY, "--out", "{w}/home", says="not a GAN run"),
+    "out-forced-into-user-config": C("train", *TINY, "--out", "{w}/user_cfg", "--force", allowed=("user_cfg",),
+                                     exit=0),
+    "data-deep": C("train", "--data", "{w}/deep", "--out", "{out}/r", *GARBAGE_EV, setup="deep",
+                   says="evaluator"),
+    "data-bad-exif": C("train", "--data", "{w}/exif", "--out", "{out}/r", *GARBAGE_EV, says="evaluator"),
+    "data-strip-padded": C("train", "--data", "{w}/strip", "--square", "pad", "--out", "{out}/r", *GARBAGE_EV,
+                           says="evaluator"),
+    "seed-superscript": C("train", "--seed", SUPERSCRIPT_TWO),
+    "epochs-arabic": C("train", "--epochs", ARABIC_ONE, says="expects int"),
+    "set-epochs-fullwidth": C("train", "--set", f"train.epochs={FULLWIDTH_ONE}", "--dry-run", says="expects int"),
+    "set-lr-fullwidth": C("train", "--set", f"train.lr_g={FULLWIDTH_ONE}.0", "--dry-run", says="expects float"),
+    "threads-huge": C("train", "--threads", "3000000000", says="at most 1024"),
+    "set-threads-huge": C("train", "--set", "train.threads=3000000000", "--dry-run", says="at most 1024"),
+}
+
+MODELS = ("model_version_text", "model_version_future", "model_no_run_config", "model_run_config_list",
+          "model_names_number", "model_names_ints", "model_names_empty", "model_names_twice", "model_no_names",
+          "model_size_text", "model_size_other", "model_z_dim_huge")
+GENERATE_R3 = {
+    "class-superscript": C(*G, "--class", SUPERSCRIPT_TWO, "--out", "{out}/g.png", says="unknown class"),
+    "class-arabic-digit": C(*G, "--class", ARABIC_ONE, "--out", "{out}/g.png", says="unknown class"),
+    "class-fullwidth-digit": C(*G, "--class", FULLWIDTH_ONE, "--out", "{out}/g.png", says="unknown class"),
+    "class-empty": C(*G, "--class", "", "--out", "{out}/g.png", says="unknown class"),
+    "class-huge-index": C(*G, "--class", "9" * 40, "--out", "{out}/g.png"),
+    "seeds-whole-range": C(*G, "--seeds", f"0-{2**63 - 1}", "--out", "{out}/g.npz", says="at most 1,000,000 seeds"),
+    "seeds-two-whole-ranges": C(*G, "--seeds", f"0-{2**62},5-{2**62}", "--out", "{out}/g.npz"),
+    "seeds-superscript": C(*G, "--seeds", f"{SUPERSCRIPT_TWO}-5", "--out", "{out}/g.png"),
+    "seeds-spaces": C(*G, "--seeds", "1 2", "--out", "{out}/g.png"),
+    "n-superscript": C(*G, "--n", SUPERSCRIPT_TWO, "--out", "{out}/g.png"),
+    "seed-fullwidth": C(*G, "--seed", FULLWIDTH_ONE, "--out", "{out}/g.png"),
+    "truncation-fullwidth": C(*G, "--truncation", f"0.{FULLWIDTH_ONE}", "--out", "{out}/g.png"),
+    "model-ints-class-by-name": C("generate", "{w}/model_names_ints", "--class", "Sneaker", "--out", "{out}/g.png"),
+    "model-good-class-by-name": C("generate", "{w}/model", "--class", "sneaker", "--n", "2", "--out", "{out}/g.png",
+                                  exit=0, says="Wrote 2 images"),
+    "out-a-folder-of-user-files": C(*G, "--n", "3", "--out", "{w}/home", says="not generated images"),
+    **{f"hand-edited-{name[6:].replace('_', '-')}": C("generate", f"{{w}}/{name}", "--n", "3", "--out", "{out}/g.png")
+       for name in MODELS},
+}
+
+EVALUATE_R3 = {
+    "samples-header-claims-1e12-npz": C("evaluate", "--samples", "{w}/npz/huge.npz", *EV, says="claims"),
+    "samples-header-claims-1e12-npy": C("evaluate", "--samples", "{w}/npz/huge.npy", *EV, says="single .npy"),
+    "evaluator-names-number": C(*E, "--n", "20", "--evaluator", "{w}/ev_names_number.safetensors",
+                                says="'class_names'"),
+    "evaluator-size-text": C(*E, "--n", "20", "--evaluator", "{w}/ev_size_text.safetensors", says="'image_size'"),
+    "evaluator-features-zero": C(*E, "--n", "20", "--evaluator", "{w}/ev_features_zero.safetensors"),
+    "samples-evaluator-names-number": C("evaluate", "--samples", "{w}/npz/good.npz", "--evaluator",
+                                        "{w}/ev_names_number.safetensors"),
+    "eval-folder-links-out-of-the-run": C("evaluate", "{w}/run_eval_link", "--n", "20", *EV,
+                                          says="outside the run folder"),
+    "report-into-a-user-folder": C(*E, "--n", "20", *EV, "--report", "{w}/home", says="not a report"),
+    "cache-dir-elsewhere-is-not-used": C("evaluate", "{w}/run_cache_elsewhere", "--n", "20", *EV, exit=0,
+                                         allowed=("run_cache_elsewhere/eval.json", "run_cache_elsewhere/eval")),
+    "seed-superscript": C(*E, "--seed", SUPERSCRIPT_TWO),
+    "n-arabic": C(*E, "--n", ARABIC_ONE * 3),
+    "cas-per-class-trillion": C(*E, "--cas", "--cas-per-class", str(10**12), says="at most 10000"),
+}
+
+DATA_R3 = {
+    "check-deep": C("data", "check", "{w}/deep", setup="deep", exit=0, says="2 good images in 1 classes"),
+    "check-bad-exif": C("data", "check", "{w}/exif", exit=1, says="bad_exif.jpg: corrupt or truncated"),
+    "quarantine-bad-exif": C("data", "check", "{w}/exif", "--quarantine", "{out}/q", allowed=("exif",), exit=1,
+                             says="bad_exif.jpg"),
+    "check-strip": C("data", "check", "{w}/strip", exit=1, says="too large once padded square"),
+    "quarantine-strip": C("data", "check", "{w}/strip", "--quarantine", "{out}/q", allowed=("strip",), exit=1),
+    "check-names-escaped": C("data", "check", "{w}/names", exit=1, says="esc\\x1b[31mred.png"),
+    "quarantine-is-the-folder": C("data", "check", "{w}/messy", "--quarantine", "{w}/messy", says="folder itself"),
+    "quarantine-is-the-good-folder": C("data", "check", "{w}/images", "--quarantine", "{w}/images",
+                                       says="folder itself"),
+    "quarantine-inside-a-good-folder": C("data", "check", "{w}/images", "--quarantine", "{w}/images/bags/q",
+                                         says="inside"),
+    "quarantine-inside-by-dots": C("data", "check", "{w}/messy", "--quarantine", "{w}/messy/../messy/tops/q"),
+    "quarantine-deep-itself": C("data", "check", "{w}/deep", "--quarantine", "{w}/deep", setup="deep"),
+    "max-pixels-superscript": C("data", "check", "{w}/messy", "--max-pixels", SUPERSCRIPT_TWO),
+    "max-pixels-huge": C("data", "check", "{w}/messy", "--max-pixels", "1" + "0" * 40, says="at most"),
+}
+
+EVALUATOR_R3 = {
+    "info-names-number": C("evaluator", "info", "{w}/ev_names_number.safetensors", says="'class_names'"),
+    "info-size-text": C("evaluator", "info", "{w}/ev_size_text.safetensors", says="'image_size'"),
+    "info-features-zero": C("evaluator", "info", "{w}/ev_features_zero.safetensors", says="'feature_dim'"),
+    "train-seed-superscript": C("evaluator", "train", "--seed", SUPERSCRIPT_TWO, "--out", "{out}/e.safetensors"),
+}
+
+CLF_EDITS = ("clf_no_names", "clf_names_empty", "clf_classify_list", "clf_size_text", "clf_size_huge",
+             "clf_seed_huge", "clf_unknown_key")
+CLASSIFY_R3 = {
+    **{f"predict-{name[4:].replace('_', '-')}": C("classify", "predict", f"{{w}}/{name}", "{w}/images")
+       for name in CLF_EDITS},
+    "predict-bad-exif": C("classify", "predict", "{w}/clf", "{w}/pics/bad_exif.jpg", exit=2,
+                          says="bad_exif.jpg: corrupt or truncated"),
+    "predict-strip-padded": C("classify", "predict", "{w}/clf_square_pad", "{w}/pics/strip.png", exit=2,
+                              says="too large once padded square"),
+    "predict-deep": C("classify", "predict", "{w}/clf", "{w}/deep", setup="deep", exit=0),
+    "predict-names-escaped": C("classify", "predict", "{w}/clf", "{w}/names", exit=2, says="esc\\x1b[31mred.png"),
+    "train-synthetic-seed-huge": C("classify", "train", "--data-dir", "{w}/fmnist", "--synthetic", "{w}/run",
+                                   "--seed", "2000000000000", "--out", "{out}/c", says="at most 4294967295"),
+    "train-image-size-huge": C("classify", "train", "--image-size", "1000000", "--out", "{out}/c"),
+    "train-batch-trillion": C("classify", "train", "--batch-size", str(10**12), "--out", "{out}/c"),
+    "train-epochs-trillion": C("classify", "train", "--epochs", str(10**12), "--out", "{out}/c"),
+    "train-seed-superscript": C("classify", "train", "--seed", SUPERSCRIPT_TWO, "--out", "{out}/c"),
+    "train-out-holds-a-user-config": C("classify", "train", "--data-dir", "{w}/fmnist", "--out", "{w}/user_cfg",
+                                       says="not a classifier run"),
+    "train-resume-names-empty": C("classify", "train", "--resume", "--out", "{w}/clf_names_empty",
+                                  says="'class_names'"),
+    "train-resume-size-huge": C("classify", "train", "--resume", "--out", "{w}/clf_size_huge"),
+}
+
+STUDY_R3 = {
+    "per-class-superscript": C("study", "augmentation", "--per-class", SUPERSCRIPT_TWO, "--out", "{out}/s"),
+    "per-class-huge": C("study", "augmentation", "--per-class", "9" * 30, "--out", "{out}/s"),
+    "seeds-superscript": C("study", "augmentation", "--seeds", SUPERSCRIPT_TWO, "--out", "{out}/s"),
+    "out-a-file": C("study", "augmentation", "--out", "{w}/notes.txt", says="is a file"),
+    "out-a-user-folder": C("study", "augmentation", "--out", "{w}/home", says="not a study"),
+    "state-a-list": C("study", "augmentation", "--out", "{w}/study_list", says="study.json"),
+    "merge-cell-empty-object": C("study", "merge", "{w}/study_cells", says="n10-s0.json"),
+    "merge-arm-name-garbled": C("study", "merge", "{w}/study_arms", says="classic+gan@RATIO"),
+    "merge-state-a-list": C("study", "merge", "{w}/study_list"),
+}
+
+SERVE_R3 = {
+    **{f"hand-edited-{name[6:].replace('_', '-')}": C("serve", f"{{w}}/{name}")
+       for name in ("model_names_empty", "model_names_ints", "model_version_text", "model_no_run_config",
+                    "model_size_other")},
+    "a-classifier-run": C("serve", "{w}/clf"),
+    "port-superscript": C("serve", "{w}/run", "--port", SUPERSCRIPT_TWO),
+}
+
+EXPORT_R3 = {
+    "hub-into-the-run-forced": C("export", "{w}/run", "--format", "hub", "--out", "{w}/run", "--force",
+                                 says="never replaces a run's files"),
+    "hub-into-its-checkpoint-forced": C("export", "{w}/run", "--format", "hub", "--out",
+                                        "{w}/run/checkpoints/last", "--force"),
+    "hub-into-another-run-forced": C("export", "{w}/run", "--format", "hub", "--out", "{w}/clf", "--force"),
+    "onnx-into-its-checkpoints-forced": C("export", "{w}/run", "--format", "onnx", "--out",
+                                          "{w}/run/checkpoints/g.onnx", "--force"),
+    "hub-eval-json-a-list": C("export", "{w}/run_eval_list", "--format", "hub", "--out", "{w}/exported",
+                              says="eval.json"),
+    "hub-from-a-hand-edited-model": C("export", "{w}/model_names_empty", "--format", "hub", "--out", "{w}/exported"),
+    "hub-over-a-model-folder": C("export", "{w}/run", "--format", "hub", "--out", "{w}/model"),
+    "hub-forced-into-a-user-folder": C("export", "{w}/run", "--format", "hub", "--out", "{w}/home", "--force",
+                                       allowed=("home/config.json", "home/model.safetensors", "home/README.md",
+                                                "home/samples.png"), exit=0),
+}
+
+BENCH_R3 = {
+    "threads-huge": C("bench", "--threads", "3000000000", says="at most 1024"),
+    "threads-superscript": C("bench", "--threads", SUPERSCRIPT_TWO),
+    "seconds-nan": C("bench", "--seconds", "nan"),
+    "generate-n-huge": C("bench", "--generate-n", "9" * 40),
+    "generate-n-trillion": C("bench", "--generate-n", str(10**12), says="at most 1000000"),
+    "evaluate-n-trillion": C("bench", "--evaluate-n", str(10**12), says="at most 100000"),
+    "batch-trillion": C("bench", "--batch-size", str(10**12), says="at most 65536"),
+}
+
 TOP = {
     "nothing": C(),
     "bogus-flag": C("--bogus"),
@@ -432,7 +614,10 @@ CASES = {
     f"{command}:{name}": case
     for command, table in (("train", TRAIN), ("generate", GENERATE), ("evaluate", EVALUATE), ("data", DATA),
                            ("evaluator", EVALUATOR), ("classify", CLASSIFY), ("study", STUDY), ("serve", SERVE),
-                           ("export", EXPORT), ("bench", BENCH), ("top", TOP))
+                           ("export", EXPORT), ("bench", BENCH), ("top", TOP),
+                           ("train", TRAIN_R3), ("generate", GENERATE_R3), ("evaluate", EVALUATE_R3),
+                           ("data", DATA_R3), ("evaluator", EVALUATOR_R3), ("classify", CLASSIFY_R3),
+                           ("study", STUDY_R3), ("serve", SERVE_R3), ("export", EXPORT_R3), ("bench", BENCH_R3))
     for name, case in table.items()
 }  # fmt: skip
 
@@ -475,6 +660,8 @@ def _setup(name: str | None, world: Path, monkeypatch, read_only) -> None:
         _fail_from_call(monkeypatch, Image.Image, "save", DISK_FULL, first_failing_call=3)
     elif name == "disk_full_move":
         _fail_from_call(monkeypatch, shutil, "move", DISK_FULL, first_failing_call=2)
+    elif name == "deep":
+        hostile_files.make_deep(world)
     else:
         assert name is None, name
 
@@ -503,10 +690,10 @@ def _params():
         yield pytest.param(case, id=case_id, marks=marks)
 
 
-def test_there_are_at_least_100_cases_across_every_command():
+def test_there_are_at_least_300_cases_across_every_command():
     from fashiongan.cli import COMMANDS
 
-    assert len(CASES) >= 100
+    assert len(CASES) >= 300
     commands = {case.args[0] for case in CASES.values() if case.args and not case.args[0].startswith("-")}
     assert {module.__name__.rsplit(".", 1)[1] for module in COMMANDS} <= commands
 
@@ -527,12 +714,22 @@ def test_hostile_invocation(case: Case, template, tmp_path, capsys, monkeypatch,
         code = exc.code
     except Exception as exc:  # in a terminal this would be a traceback
         pytest.fail(f"uncaught {type(exc).__name__}: {exc}")
-    err = capsys.readouterr().err
-    assert code not in (0, None), f"exit {code}; stderr: {err}"
+    finally:
+        after = fingerprint(world)
+        hostile_files.remove_deep(world / "deep")  # pytest's clean-up recurses per level
+    captured = capsys.readouterr()
+    err = captured.err
+    if case.exit is None:
+        assert code not in (0, None), f"exit {code}; stderr: {err}"
+    else:
+        assert code == case.exit, f"exit {code}; stderr: {err}"
     assert "Traceback" not in err
     if code == 2:
         assert re.match(r"fashiongan( [a-z]+)*: (error: |interrupted)", err.splitlines()[-1]), err
-    assert _changed(before, fingerprint(world), case.allowed) == []
+    if case.says is not None:
+        assert case.says in (captured.out + err).replace(str(world), "{w}"), (captured.out, err)
+    assert "\x1b" not in captured.out + err  # a terminal escape in a file name is printed escaped
+    assert _changed(before, after, case.allowed) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "world"]
 
 
@@ -550,3 +747,34 @@ def test_hostile_invocation_in_a_subprocess(case_id: str, template, tmp_path):
     assert result.returncode in (1, 2), result.stderr
     assert "Traceback" not in result.stderr
     assert fingerprint(world) == before
+
+
+def test_sigterm_while_writing_an_npz_leaves_no_temporary_file(tiny_run, tmp_path):
+    """SIGTERM in the middle of a long `generate --out big.npz`: exit 143, one line, no temp file beside it."""
+    process = subprocess.Popen([sys.executable, "-m", "fashiongan", "generate", str(tiny_run.run_dir), "--n",
+                                "50000000", "--device", "cpu", "--out", str(tmp_path / "big.npz")],
+                               stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while not any(tmp_path.glob(".big.npz.*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the temporary file exists: the write is under way
+    assert any(tmp_path.glob(".big.npz.*")), "the temporary file never appeared"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "fashiongan: terminated (SIGTERM)" and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_closed_pipe_ends_data_check_quietly(tmp_path):
+    """`fashiongan data check DIR | head -1` with a report larger than the pipe's buffer."""
+    (tmp_path / "data" / "tops").mkdir(parents=True)
+    for i in range(3000):
+        (tmp_path / "data" / "tops" / f"bad_{i:04d}.png").write_bytes(b"not an image")
+    process = subprocess.Popen([sys.executable, "-m", "fashiongan", "data", "check", str(tmp_path / "data")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does after its line
+    err = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert first.startswith(b"class") and process.returncode == 1
+    assert err == "", err  # no BrokenPipeError traceback, no "Exception ignored" at exit

@@ -181,3 +181,13 @@ def test_a_partial_copy_across_file_systems_is_removed(messy_image_folder, tmp_p
         quarantine(report, messy_image_folder.root, tmp_path / "q")
     assert all(bad.path.exists() for bad in report.bad)
     assert not [p for p in (tmp_path / "q").rglob("*") if p.is_file()]
+
+
+def test_quarantine_at_the_folder_itself_is_refused_before_the_scan(tiny_image_folder):
+    from fashiongan.data.checks import check_quarantine_dir
+
+    with pytest.raises(UserError, match="is the image folder itself"):
+        check_quarantine_dir(tiny_image_folder, tiny_image_folder)
+    with pytest.raises(UserError, match="is inside"):
+        check_quarantine_dir(tiny_image_folder, tiny_image_folder / "bags" / ".." / "q")
+    check_quarantine_dir(tiny_image_folder, tiny_image_folder / ".quarantine")  # hidden: never scanned

@@ -196,3 +196,36 @@ def test_the_cache_is_an_npy_file_mapped_back_copy_on_write(tiny_image_folder, t
     assert np.array_equal(np.load(npy), on_disk)
     batch = second.images.index_select(0, torch.tensor([3, 1]))  # the training loop's batch path
     assert torch.equal(batch, first.images[[3, 1]])
+
+
+# --- the one decoder: EXIF and padded bombs ------------------------------------------------------------
+
+
+def test_a_corrupt_exif_block_is_a_bad_file_for_the_check_and_the_loader(tiny_image_folder):
+    from fashiongan.data.checks import check_folder
+
+    bad = tiny_image_folder / "bags" / "bad_exif.jpg"
+    Image.new("RGB", (8, 8)).save(bad, exif=b"Exif\x00\x00garbage-not-tiff")  # not TIFF data
+    with pytest.raises(folders.BadImageError, match=r"corrupt or truncated image \(SyntaxError: not a TIFF file"):
+        read_image(bad)
+    report = check_folder(tiny_image_folder)
+    assert [item.path.name for item in report.bad] == ["bad_exif.jpg"]
+    assert len(load_image_folder(tiny_image_folder, 28, 3, cache_dir=tiny_image_folder.parent / "c")) == 12
+
+
+def test_the_exif_rotation_is_applied_once_by_the_decoder(tmp_path):
+    image = Image.new("L", (4, 2), 0)
+    image.putpixel((0, 0), 255)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: rotate 90 degrees clockwise to view
+    image.save(tmp_path / "phone.jpg", exif=exif, quality=100)
+    upright = read_image(tmp_path / "phone.jpg")
+    assert upright.size == (2, 4)
+    assert image_to_tensor(upright, 2, 1, "pad").shape == (1, 2, 2)
+
+
+def test_an_image_too_large_once_padded_square_is_a_bad_file(tmp_path):
+    Image.new("L", (20_000, 1), 255).save(tmp_path / "strip.png")  # 20,000 pixels; padded, 400,000,000
+    with pytest.raises(folders.BadImageError, match=r"too large once padded square: 20000x1 pads to 20000x20000"):
+        read_image(tmp_path / "strip.png")
+    assert read_image(tmp_path / "strip.png", max_pixels=None).size == (20_000, 1)

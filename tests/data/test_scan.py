@@ -88,3 +88,15 @@ def test_a_folder_of_only_outside_links_names_them_in_the_error(tmp_path):
     words = r"no image files in .*root .*; links left out: shoes \(link to .*home, outside"
     with pytest.raises(UserError, match=words):
         load_image_folder(tmp_path / "root", 28, 3, cache_dir=tmp_path / "cache")
+
+
+def test_a_folder_1100_levels_deep_is_walked_without_recursion(tmp_path):
+    from fashiongan.data.scan import files_below
+    from tests.cli.hostile_files import make_deep, remove_deep
+
+    root = make_deep(tmp_path)
+    try:
+        assert [path.name for path, _ in scan(root).files] == ["deep.png", "top.png"]  # tops/d/... < tops/top.png
+        assert [path.name for path in files_below(root)] == ["deep.png", "top.png"]
+    finally:
+        remove_deep(root)  # pytest's own clean-up would recurse per level

@@ -39,7 +39,14 @@ def test_copies_of_training_images(tiny):
     mem = result["memorisation"]
     assert mem["m"] == 30 and mem["holdout_m"] == 30
     for space in ("pixel", "feature"):
-        assert mem[space]["generated"]["min"] == 0.0 and mem[space]["generated"]["median"] == 0.0
+        # Pixel distances are re-measured exactly in float64, so a copy is at 0.0 by construction. Features
+        # are float32 network outputs of the copies and of the training images computed in different
+        # batches, which may take different kernel paths: 1.4e-08 was seen on one CPU (the nearest held-out
+        # image is at about 1.8e-03 in this random evaluator's feature space). A copy must be 1,000 times
+        # closer than the nearest held-out image.
+        tolerance = 0.0 if space == "pixel" else 1e-3 * mem[space]["holdout"]["min"]
+        assert mem[space]["generated"]["min"] == pytest.approx(0.0, abs=tolerance)
+        assert mem[space]["generated"]["median"] == pytest.approx(0.0, abs=tolerance)
         assert mem[space]["share_below_holdout_p01"] == 1.0  # every copy is closer than any test image
         assert mem[space]["holdout"]["min"] > 0.0
     pairs = mem["closest_pairs"]

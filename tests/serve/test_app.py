@@ -135,3 +135,13 @@ def test_unconditional_run(tmp_path: Path):
     assert png(client.get("/api/generate", params={"n": 4})).shape == (62, 62)
     assert client.get("/api/generate", params={"class": "Trouser"}).status_code == 400
     assert client.get("/api/interpolate", params={"steps": 3}).status_code == 200
+
+
+def test_the_host_header_is_checked_against_the_bound_address(run_dir: Path):
+    app = create_app(run_dir, bound_host="127.0.0.1")
+    assert TestClient(app, base_url="http://127.0.0.1:7860").get("/api/info").status_code == 200
+    assert TestClient(app, base_url="http://localhost:7860").get("/").status_code == 200
+    refused = TestClient(app, base_url="http://attacker.example:7860").get("/api/generate", params={"n": 1})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "the Host header does not name this server (127.0.0.1); open the page by "
+                                       "its address"}

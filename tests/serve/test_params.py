@@ -66,3 +66,24 @@ def test_interpolation_params():
     for steps in ("1", "33", "x"):
         with pytest.raises(BadRequest, match="steps must be an integer from 2 to 32"):
             interpolate_params([("steps", steps)], NAMES, conditional=True)
+
+
+@pytest.mark.parametrize(("header", "bound", "allowed"), [
+    ("127.0.0.1:7860", "127.0.0.1", True),
+    ("localhost:7860", "127.0.0.1", True),
+    ("[::1]:7860", "127.0.0.1", True),
+    ("LOCALHOST", "127.0.0.1", True),
+    ("attacker.example:7860", "127.0.0.1", False),  # a DNS-rebinding page's requests carry its own name
+    ("127.0.0.1.attacker.example", "127.0.0.1", False),
+    ("", "127.0.0.1", False),
+    ("10.0.0.5:8000", "10.0.0.5", True),
+    ("10.0.0.6:8000", "10.0.0.5", False),
+    ("10.0.0.6:8000", "0.0.0.0", True),  # bound to every interface: any address of the machine
+    ("[fe80::1]:8000", "::", True),
+    ("workstation:8000", "0.0.0.0", True),  # this machine's own name
+    ("attacker.example", "0.0.0.0", False),
+])
+def test_host_header_must_name_the_server(header, bound, allowed):
+    from fashiongan.serve.params import host_allowed
+
+    assert host_allowed(header, bound, machine_names=("workstation",)) is allowed

@@ -16,6 +16,7 @@ from fashiongan.classify.model import PRESETS, get_preset
 from fashiongan.classify.synthetic import MODES
 from fashiongan.config import DataConfig, same_as
 from fashiongan.errors import UserError
+from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
 from fashiongan.option import check_options, check_unchanged, check_value, option, options_of
 
 
@@ -27,7 +28,7 @@ class ClassifyConfig:
     preset: str = option("fmnist-cnn", "model and recipe: fmnist-cnn, small-cnn (the seeds' 3-conv model), "
                          "binary256 (two classes, 256 px RGB)", choices=tuple(PRESETS), flag="preset")
     image_size: int | None = option(None, "image side in pixels (default: 28 for fmnist, the preset's for folders)",
-                                    low=4, flag="image-size")
+                                    low=4, high=MAX_IMAGE_SIZE, flag="image-size")
     channels: int | None = same_as("data.channels", None, help="1 = gray, 3 = RGB (default: 1 for fmnist, the "
                                    "preset's for folders)")
     square: str = same_as("data.square")
@@ -57,7 +58,7 @@ class ClassifyConfig:
     per_class: int | None = option(None, "train on N seeded images per class", low=1, flag="per-class")
     val_fraction: float = option(0.1, "share of the training images held out for validation", above=0.0,
                                  below=1.0, flag="val-fraction")
-    seed: int = same_as("train.seed")
+    seed: int = same_as("train.seed", high=MAX_CLASSIFIER_SEED)  # synthetic noise seeds are derived from it
     device: str = same_as("train.device")
 
     def resolved(self) -> ClassifyConfig:

@@ -12,6 +12,7 @@ from fashiongan.classify.checkpoint import load_classifier_weights, load_run
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.model import build_classifier, probabilities
 from fashiongan.data.folders import SUPPORTED_EXTENSIONS, BadImageError, image_to_tensor, read_image
+from fashiongan.data.scan import files_below
 from fashiongan.errors import UserError
 from fashiongan.models.layers import scale_to_unit
 from fashiongan.run.device import resolve_device
@@ -38,9 +39,7 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
     paths: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-                           and not any(part.startswith(".") for part in p.relative_to(item).parts))
-            paths.extend(found)
+            paths.extend(p for p in files_below(item) if p.suffix.lower() in SUPPORTED_EXTENSIONS)
         else:
             paths.append(item)
     return paths

@@ -29,6 +29,7 @@ from fashiongan.data.load import load_dataset
 from fashiongan.data.splits import Splits, per_class_indices, repeat_to, stratified_indices
 from fashiongan.errors import UserError
 from fashiongan.io import read_json, sha256_file, write_json
+from fashiongan.validation import Rule, check_object
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,8 @@ def check_plan(plan: StudyPlan, out: Path) -> None:
     """Write OUT/study.json, or refuse to mix cells of a different plan into the same folder."""
     path = out / "study.json"
     if path.is_file():
-        saved = read_json(path, "study plan")
+        saved = check_object(read_json(path, "study plan"), {"comparable": Rule(dict)}, path,
+                             required=("comparable",), what="the settings of a study")
         if saved.get("comparable") != plan.comparable():
             raise UserError(f"{out} holds a study with other settings ({path}); use another --out, or the same "
                             "settings to continue it")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import statistics
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 
 from fashiongan.errors import UserError
 from fashiongan.io import atomic_write_text, read_json
+from fashiongan.validation import Rule, check_object
 from fashiongan.viz.figure import new_figure, save_figure
 
 ALL = "all"
@@ -28,7 +30,24 @@ def load_cells(out: Path) -> list[dict[str, Any]]:
     paths = sorted((out / "cells").glob("*.json"))
     if not paths:
         raise UserError(f"{out} has no finished study cells (looked in {out / 'cells'})")
-    return [read_json(p, "study cell") for p in paths]
+    return [check_cell(read_json(p, "study cell"), p) for p in paths]
+
+
+CELL = {"per_class": Rule(int, optional=True, low=1), "seed": Rule(int, low=0), "real_images": Rule(int, low=1),
+        "real_per_class": Rule(list, items=int, min_items=1), "arms": Rule(list, items=dict, min_items=1)}
+ARM = {"arm": Rule(str), "test_accuracy": Rule(float, low=0, high=1), "val_accuracy": Rule(float, optional=True)}
+ARM_NAME = re.compile(r"real|classic|classic\+gan@[0-9.]+(\+filter|\+trunc)?")
+
+
+def check_cell(cell: Any, path: Path) -> dict[str, Any]:
+    """A cell file as ``run_cell`` writes it: its counts and one entry per arm (a hand edit is one line)."""
+    check_object(cell, CELL, path, required=tuple(CELL), what="a finished study cell")
+    for i, arm in enumerate(cell["arms"]):
+        check_object(arm, ARM, f"{path}: arms[{i}]", required=tuple(ARM))
+        if not ARM_NAME.fullmatch(arm["arm"]):
+            raise UserError(f"{path}: arms[{i}]: key 'arm' must be real, classic or classic+gan@RATIO; "
+                            f"got {arm['arm']!r}")
+    return cell
 
 
 def rows(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -145,7 +164,8 @@ def write_report(out: str | Path) -> list[Path]:
     """Build results.csv, report.md and accuracy_vs_n.png in ``out`` from its cell files."""
     out = Path(out)
     cells = load_cells(out)
-    plan = read_json(out / "study.json", "study plan").get("plan", {}) if (out / "study.json").is_file() else {}
+    saved = read_json(out / "study.json", "study plan") if (out / "study.json").is_file() else {}
+    plan = check_object(saved, {"plan": Rule(dict)}, out / "study.json").get("plan", {})
     table = rows(cells)
     arm_names = list(dict.fromkeys(r["arm"] for r in table))
     buffer = io.StringIO()

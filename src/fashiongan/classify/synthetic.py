@@ -16,6 +16,7 @@ from torch import nn
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.generate import load_generator, sample
+from fashiongan.numbers import MAX_SEED
 
 MODES = ("fresh", "cached")
 SEED_BASE = 1_000_000_000  # synthetic noise seeds live far from the seeds `generate` users pick
@@ -119,6 +120,8 @@ class SyntheticMixer:
         labels = synthetic_labels(real.labels, self.ratio, real.num_classes)
         round_index = 0 if self.mode == "cached" else epoch
         first_seed = SEED_BASE + self.seed * 10_000_000 + round_index * len(labels)
+        if first_seed + len(labels) > MAX_SEED:  # only past MAX_CLASSIFIER_SEED, which the flags refuse
+            raise UserError(f"--seed {self.seed} is too large for the synthetic images' noise seeds")
         drawn = self.source.draw(labels, first_seed)
         drawn.class_names = list(real.class_names)
         if self.confidence_filter is not None:  # fewer images than the ratio asks for: the rest were off-class

@@ -12,6 +12,8 @@ from typing import Any
 from fashiongan.cli.common import check_out_given_under_torchrun
 from fashiongan.cli.options import add_device_flag, add_option_flags, dest, given_options
 from fashiongan.errors import UserError
+from fashiongan.outputs import check_output_folder, has_any
+from fashiongan.text import printable
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +38,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     add_option_flags(t.add_argument_group("classifier options"), OPTIONS)
     t.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/classify-NNN)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    t.add_argument("--force", action="store_true", help="write the run into an --out folder that holds other files")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -65,7 +68,8 @@ def _command_line(args: argparse.Namespace) -> str:
         if value is not None and value != f.default:
             words += [f"--{f.metadata['flag']}", str(value)]
     words += ["--out", args.out] if args.out else []
-    words += [flag for flag, on in (("--resume", args.resume), ("--no-progress", args.no_progress)) if on]
+    words += [flag for flag, on in (("--resume", args.resume), ("--no-progress", args.no_progress),
+                                    ("--force", args.force)) if on]
     return shlex.join(words)
 
 
@@ -75,6 +79,19 @@ def _default_run_dir() -> Path:
         if not candidate.exists():
             return candidate
     raise UserError("runs/ is full; pass --out RUN_DIR")
+
+
+def _is_classifier_run(folder: Path) -> bool:
+    """Its checkpoints or metrics, or the config.json it writes first (a run stopped before its first epoch)."""
+    import json
+
+    if has_any(folder, ("checkpoints", "metrics.json", "history.jsonl")):
+        return True
+    try:
+        saved = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and set(saved) == {"classify", "class_names"}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -92,6 +109,7 @@ def _train(args: argparse.Namespace) -> int:
         check_resumable(saved, config)
     check_out_given_under_torchrun(args.out)
     run_dir = Path(args.out) if args.out else _default_run_dir()
+    check_output_folder(run_dir, args.force, _is_classifier_run, what="a classifier run")
     command = _command_line(args)
     result = train_classifier(config, run_dir, resume=args.resume, progress_bar=not args.no_progress,
                               command=command)
@@ -113,10 +131,10 @@ def _predict(args: argparse.Namespace) -> int:
     failed = 0
     for p in predict_files(args.run_dir, args.inputs, device=args.device):
         if p.error is not None:
-            print(f"fashiongan: error: {p.path}: {p.error}", file=sys.stderr)
+            print(f"fashiongan: error: {printable(p.path)}: {printable(p.error)}", file=sys.stderr)
             failed += 1
-        else:
-            print(f"{p.path}\t{p.class_name}\t{p.probability:.4f}")
+        else:  # names from the file system and the run's config.json are escaped: one line each, no escapes
+            print(f"{printable(p.path)}\t{printable(p.class_name)}\t{p.probability:.4f}")
     return 2 if failed else 0
 
 

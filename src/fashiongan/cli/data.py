@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from fashiongan.cli.common import int_at_least
-from fashiongan.data.checks import CheckReport, check_folder, quarantine
+from fashiongan.data.checks import CheckReport, check_folder, check_quarantine_dir, quarantine
 from fashiongan.text import printable
 
 
@@ -71,6 +71,8 @@ def format_report(report: CheckReport) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.quarantine is not None:  # before the scan, whatever it finds
+        check_quarantine_dir(args.folder, args.quarantine)
     report = check_folder(args.folder, max_pixels=args.max_pixels)
     print("\n".join(format_report(report)))
     if report.ok and not report.skipped:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fashiongan.cli.common import MAX_SEED, int_at_least
 from fashiongan.cli.options import add_device_flag
 from fashiongan.errors import UserError
+from fashiongan.outputs import check_output_folder, visible_entries
 from fashiongan.text import printable
 
 MAX_N = 100_000
@@ -58,7 +59,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--checkpoint", choices=("last", "best"), default="last", help="which checkpoint (default last)"
     )
     p.add_argument("--json", metavar="FILE", help="where to write the numbers (default RUN_DIR/eval.json)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --json FILE")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite an existing --json FILE; write a --report DIR that holds other files")
     p.add_argument(
         "--report", metavar="DIR", help="where to write report.md and its PNGs (default RUN_DIR/eval)"
     )
@@ -71,9 +73,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--evaluator", metavar="PATH", help="an evaluator .safetensors (default: the shipped one)")
     p.add_argument("--cas", action="store_true", help="also the Classification Accuracy Score (RUN_DIR/cas.json): a "
                    "classifier trained on generated images only, tested on real ones, beside one on real images")
-    p.add_argument("--cas-per-class", type=int_at_least(1), default=1000, metavar="N",
-                   help="with --cas: training images per class for both classifiers (default 1000)")
+    p.add_argument("--cas-per-class", type=int_at_least(1, 10_000), default=1000, metavar="N",
+                   help="with --cas: training images per class for both classifiers (default 1000, at most "
+                        "10,000: all are held in memory)")
     p.set_defaults(func=run)
+
+
+REPORT_FILES = {"report.md", "samples_per_class.png", "confusion_matrix.png", "predicted_classes.png",
+                "nearest_neighbours.png", "memorisation_distances.png"}
+
+
+def _holds_only_a_report(folder: Path) -> bool:
+    return set(visible_entries(folder)) <= REPORT_FILES
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -89,6 +100,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError("--data and --data-dir apply to --samples; a run evaluates against its own data")
     if args.json is not None and Path(args.json).exists() and not Path(args.json).is_dir() and not args.force:
         raise UserError(f"--json {printable(args.json)} already exists; pass --force to overwrite it")
+    if args.report is not None:
+        check_output_folder(args.report, args.force, _holds_only_a_report, flag="--report", what="a report")
     n = args.n if args.n is not None else DEFAULT_N
     if args.run_dir is not None and args.seed + n - 1 > MAX_SEED:
         raise UserError(f"--seed {args.seed} with --n {n} goes past the largest seed, 2**63 - 1")

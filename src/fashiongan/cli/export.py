@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fashiongan.errors import UserError
+from fashiongan.outputs import inside_run
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +24,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check_out(out: Path, fmt: str, force: bool) -> None:
+    run = inside_run(out)
+    if run is not None:  # --force or not: a run's config.json, checkpoints and samples are the run's
+        raise UserError(f"--out {out} would write into the run folder {run}; an export never replaces a run's "
+                        "files: choose a folder outside it")
     if fmt == "onnx":
         if out.suffix.lower() != ".onnx":
             raise UserError(f"--out must end in .onnx for --format onnx; got {out}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from fashiongan.cli.common import MAX_SEED, int_at_least, seeds, truncation
 from fashiongan.cli.options import add_device_flag
 from fashiongan.errors import UserError
 from fashiongan.io import check_writable_file, check_writable_folder
+from fashiongan.outputs import check_output_folder, visible_entries
 from fashiongan.text import printable
 
 DEFAULT_N = 64
@@ -50,7 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="sample the generator as trained, not its EMA copy (to measure what the EMA adds)")
     add_device_flag(p)
     p.add_argument("--nrow", type=int_at_least(1), metavar="K", help="images per grid row")
-    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite existing output files; write into a folder that holds other files")
     p.add_argument("--out", required=True, metavar="PATH", help="FILE.png, FILE.npz, or a folder")
     p.set_defaults(func=run)
 
@@ -96,9 +99,15 @@ def check_output(out: Path, kind: str, force: bool) -> None:
     """Fail now, before loading the model, if ``out`` cannot be written."""
     if kind == "folder":
         check_writable_folder(out, "--out")
+        check_output_folder(out, force, _holds_only_images, what="generated images")
     else:
         check_writable_file(out, "--out")
         check_overwrite(out, force)
+
+
+def _holds_only_images(folder: Path) -> bool:
+    """Only PNGs named like ours (<class>_<index>.png): the folder of an earlier `generate --out DIR`."""
+    return all(re.fullmatch(r".+_[0-9]{5,}\.png", name) for name in visible_entries(folder))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from fashiongan.config import DEVICES, Declaration, declaration, declarations, describe_range, flag_name
 from fashiongan.errors import UserError
+from fashiongan.numbers import is_integer_text, is_number_text, short
 
 __all__ = ["add_config_flags", "add_device_flag", "add_option_flags", "config_help", "flag_name",
            "given_config_overrides", "given_options", "parse_value"]
@@ -40,9 +41,11 @@ def parse_value(key: str, text: str, hint: Any) -> Any:
             if text.strip().lower() in TRUE + FALSE:
                 return text.strip().lower() in TRUE
             raise ValueError
+        if kind in (int, float) and not (is_integer_text(text) if kind is int else is_number_text(text)):
+            raise ValueError  # '²', '١٢', 5000 digits: not a number a user typed (the range is checked later)
         return kind(text)
     except ValueError:
-        raise UserError(f"{key} expects {kind.__name__}; got {text!r}") from None
+        raise UserError(f"{key} expects {kind.__name__}; got {short(text)!r}") from None
 
 
 def _describe(f: Any) -> str:

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         from fashiongan.serve.app import create_app
     except ImportError:
         raise UserError("serve needs FastAPI and uvicorn: pip install 'fashiongan[serve]'") from None
-    app = create_app(args.run_dir, args.checkpoint, args.device)
+    app = create_app(args.run_dir, args.checkpoint, args.device, bound_host=args.host)
     if not is_loopback(args.host):
         print(f"fashiongan: note: serving on {args.host}, reachable from other machines")
     print(f"Serving {args.run_dir} on http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)

@@ -10,7 +10,9 @@ from fashiongan.classify.model import MULTICLASS_PRESETS
 from fashiongan.cli.options import add_option_flags, given_options
 from fashiongan.config import PRESETS, same_as
 from fashiongan.errors import UserError
+from fashiongan.numbers import is_integer_text, short
 from fashiongan.option import check_options, option, options_of
+from fashiongan.outputs import check_output_folder, has_any
 
 
 @dataclass
@@ -37,6 +39,7 @@ class StudyOptions:
     device: str = same_as("train.device")
 
 
+MAX_PER_CLASS = 1_000_000  # more than any class of any dataset; 'all' takes every image
 QUICK = {"per_class": "10,100", "seeds": 2, "ratios": "1,2", "gan_minutes": 1.0, "classifier_steps": 150}
 
 
@@ -56,6 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "on 2 CPU cores")
     a.add_argument("--shard", metavar="K/N", help="run only every N-th cell starting at the K-th (1 <= K <= N)")
     a.add_argument("--out", required=True, metavar="DIR", help="study folder (cells/, work/, the report)")
+    a.add_argument("--force", action="store_true", help="write the study into an --out folder that holds other files")
     m = commands.add_parser("merge", help="build the report from a study folder's finished cells")
     m.add_argument("out", metavar="DIR", help="a study folder")
     # fmt: on
@@ -68,10 +72,11 @@ def parse_per_class(text: str) -> list[int | None]:
         part = part.strip().lower()
         if part == "all":
             values.append(None)
-        elif part.isdigit() and int(part) >= 1:
+        elif is_integer_text(part) and 1 <= int(part) <= MAX_PER_CLASS:
             values.append(int(part))
         else:
-            raise UserError(f"--per-class takes positive integers or 'all', comma-separated; got {text!r}")
+            raise UserError(f"--per-class takes positive integers (at most {MAX_PER_CLASS:,}) or 'all', "
+                            f"comma-separated; got {short(text)!r}")
     return values
 
 
@@ -119,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         paths = write_report(args.out)
     else:
         plan = plan_from_args(args)
+        check_output_folder(args.out, args.force, lambda folder: has_any(folder, ("study.json", "cells", "work")),
+                            what="a study")
         ran = run_study(plan, args.out, parse_shard(args.shard))
         print(f"Ran {len(ran)} cell(s); finished cells are in {args.out}/cells")
         paths = write_report(args.out)

@@ -18,8 +18,10 @@ from fashiongan.cli.options import add_config_flags, config_help, given_config_o
 from fashiongan.config import PRESETS, RunConfig, apply_overrides, check_resume, make_config, validate
 from fashiongan.errors import UserError
 from fashiongan.io import check_writable_folder
+from fashiongan.outputs import check_output_folder, has_any
 
 DEFAULT_PRESET = "fmnist-best"
+RUN_FOLDER_MARKS = ("checkpoints", "metrics.jsonl", "metrics.jsonl.stale", "samples")  # train makes samples/ first
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=list(PRESETS), default=None, help=f"starting config (default: {DEFAULT_PRESET})")
     p.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/<preset>-NNN)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--force", action="store_true", help="write the run into an --out folder that holds other files")
     p.add_argument("--minutes", type=float_in(0, 1e7), metavar="M", help="time budget in minutes (= --seconds 60*M)")
     p.add_argument("--lr", type=float_in(0, 1), metavar="LR", help="Adam learning rate of both G and D")
     p.add_argument("--unconditional", action="store_true", help="ignore class labels (= --no-conditional)")
@@ -105,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_given_under_torchrun(args.out)
     run_dir = Path(args.out) if args.out else default_run_dir(config.preset)
     check_writable_folder(run_dir, "--out")  # now, not after the data is loaded
+    check_output_folder(run_dir, args.force, lambda folder: has_any(folder, RUN_FOLDER_MARKS), what="a GAN run")
     result = train(config, run_dir, resume=args.resume, progress_bar=not args.no_progress)
     print_summary(result)
     return 130 if result.interrupted else 0

@@ -77,11 +77,14 @@ def _free_destination(path: Path) -> Path:
     return candidate
 
 
-def _check_quarantine_dir(root: Path, qdir: Path) -> None:
+def check_quarantine_dir(root: Path, qdir: Path) -> None:
+    """Refuse a quarantine folder that is ROOT itself or inside it (unless hidden): it would be scanned as a class."""
     try:
         inside = qdir.resolve().relative_to(root.resolve())
     except ValueError:
         return
+    if not inside.parts:
+        raise UserError(f"--quarantine {qdir} is the image folder itself; choose a folder outside it")
     if not any(part.startswith(".") for part in inside.parts):  # hidden folders are never scanned
         raise UserError(
             f"--quarantine {qdir} is inside {root}, where it would be read as a class; "
@@ -105,7 +108,7 @@ def quarantine(report: CheckReport, root: str | Path, qdir: str | Path) -> list[
     Returns the (source, destination) pairs actually moved.
     """
     root, qdir = Path(root), Path(qdir)
-    _check_quarantine_dir(root, qdir)
+    check_quarantine_dir(root, qdir)
     check_writable_folder(qdir, "--quarantine")
     moves: list[tuple[Path, Path]] = []
     for bad in report.bad:

@@ -47,14 +47,21 @@ def _check_pixels(image: Image.Image, max_pixels: int | None) -> None:
     width, height = image.size
     if max_pixels is not None and width * height > max_pixels:
         raise BadImageError(f"too large: {width}x{height} pixels is over the limit of {max_pixels}")
+    side = max(width, height)
+    if max_pixels is not None and side * side > max_pixels:  # --square pad makes a side x side canvas
+        raise BadImageError(f"too large once padded square: {width}x{height} pads to {side}x{side}, over the "
+                            f"limit of {max_pixels} pixels")
 
 
 def read_image(path: str | Path, max_pixels: int | None = Image.MAX_IMAGE_PIXELS) -> Image.Image:
     """Validate and fully decode one image file, or raise ``BadImageError`` with the reason.
 
-    Checks, in order: a supported extension, a non-empty readable file, at most ``max_pixels`` pixels
-    (a guard against decompression bombs; Pillow's limit by default), ``Image.verify`` and then a full
-    load, because verify alone misses truncated data.
+    The one image decoder: ``data check``, training on folders and ``classify predict`` all read through
+    it, so a file the check calls good is one they can use. Checks, in order: a supported extension, a
+    non-empty readable file, at most ``max_pixels`` pixels, also once padded to a square (a guard against
+    decompression bombs, including 1 x 200,000 strips; Pillow's limit by default), ``Image.verify``, a full
+    load (verify alone misses truncated data), and the EXIF rotation (a corrupt EXIF block is a bad file).
+    The image comes back upright: its EXIF orientation applied.
     """
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
@@ -66,12 +73,14 @@ def read_image(path: str | Path, max_pixels: int | None = Image.MAX_IMAGE_PIXELS
         # reason the loader decodes in a single thread.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)  # what can be read is used
             with Image.open(path) as image:
                 _check_pixels(image, max_pixels)
                 image.verify()
             with Image.open(path) as image:  # verify() leaves the image unusable: open again
                 image.load()
-                return image.copy()  # a copy owns its pixels, so no file handle stays open
+                copy = image.copy()  # a copy owns its pixels, so no file handle stays open
+            return ImageOps.exif_transpose(copy)  # phone photos: apply the EXIF rotation
     except PermissionError:
         raise BadImageError("unreadable (permission denied)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -94,7 +103,6 @@ def _sixteen_bit_to_8(image: Image.Image) -> Image.Image:
 
 def to_mode(image: Image.Image, channels: int) -> Image.Image:
     """Convert any Pillow mode to "L" (channels=1) or "RGB" (3); transparency is composited over white."""
-    image = ImageOps.exif_transpose(image)  # phone photos: apply the EXIF rotation
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         image = _sixteen_bit_to_8(image)
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:

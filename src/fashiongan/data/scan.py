@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,18 +82,46 @@ def _entries(folder: Path, skipped: list[Skipped]) -> list[Path]:
 def _walk(
     folder: Path, class_name: str, root_real: Path, found: list[tuple[Path, str]], skipped: list[Skipped]
 ) -> None:
-    """Add every file below ``folder`` to ``found``; links are checked, never followed out of ROOT."""
-    for path in _entries(folder, skipped):
-        if path.is_symlink():
-            problem = _link_problem(path, root_real, top_level=False)
-            if problem:
-                skipped.append(Skipped(path, problem))
-            else:
+    """Add every file below ``folder`` to ``found``; links are checked, never followed out of ROOT.
+
+    Depth-first in sorted order with a stack of folders, not recursion: a tree thousands of folders deep
+    is walked like any other (recursion would end in a RecursionError near 1,000 levels).
+    """
+    stack = [iter(_entries(folder, skipped))]
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
+            continue
+        try:
+            if path.is_symlink():
+                problem = _link_problem(path, root_real, top_level=False)
+                if problem:
+                    skipped.append(Skipped(path, problem))
+                else:
+                    found.append((path, class_name))
+            elif path.is_dir():
+                stack.append(iter(_entries(path, skipped)))
+            elif path.is_file():
                 found.append((path, class_name))
-        elif path.is_dir():
-            _walk(path, class_name, root_real, found, skipped)
-        elif path.is_file():
-            found.append((path, class_name))
+        except OSError as exc:  # e.g. a path longer than the system allows
+            skipped.append(Skipped(path, f"unreadable ({exc.strerror or exc}): skipped"))
+
+
+def files_below(folder: Path) -> list[Path]:
+    """Every visible file below ``folder`` (file links included, folder links not followed), sorted.
+
+    For reading a user's pictures (``classify predict DIR``): no classes, no ROOT rules, any depth.
+    """
+    found, folders = [], [folder]
+    while folders:
+        for path in _entries(folders.pop(), []):
+            with suppress(OSError):  # e.g. a path longer than the system allows: left out
+                if path.is_dir() and not path.is_symlink():
+                    folders.append(path)
+                elif path.is_file():
+                    found.append(path)
+    return sorted(found)
 
 
 def _drop_duplicates(

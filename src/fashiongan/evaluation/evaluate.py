@@ -27,6 +27,7 @@ from fashiongan.evaluation.result import Evaluation
 from fashiongan.evaluation.run_samples import generate_and_extract
 from fashiongan.evaluation.samples_npz import load_samples
 from fashiongan.io import check_writable_file, check_writable_folder, write_json
+from fashiongan.outputs import check_stays_inside
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,9 @@ def evaluate_run(
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
+    for default, given in ((run_dir / "eval.json", json_path), (run_dir / "eval", report_dir)):
+        if given is None:
+            check_stays_inside(default, run_dir)  # a link in a downloaded run must not direct writes elsewhere
     json_path, report_dir = json_path or run_dir / "eval.json", report_dir or run_dir / "eval"
     torch_device = distributed.init(resolve_device(device))  # a no-op unless torchrun started several ranks
     distributed.main_only(lambda: check_outputs(json_path, report_dir))

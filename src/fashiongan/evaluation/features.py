@@ -21,6 +21,7 @@ from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.io import read_json, save_tensors, sha256_file, write_json
 from fashiongan.models.layers import scale_to_unit
 from fashiongan.run.checkpoint import load_weights
+from fashiongan.schemas import check_evaluator_facts
 
 SHIPPED_WEIGHTS = Path(__file__).parent / "weights" / "fmnist_evaluator.safetensors"
 FORMAT = "fashiongan-evaluator/1"
@@ -64,6 +65,7 @@ class EvaluatorInfo:
         if missing or facts.get("format") != FORMAT:
             what = ", ".join(missing) or "format"
             raise UserError(f"{json_path_for(path)} is not a {FORMAT} description (missing: {what})")
+        check_evaluator_facts(facts, json_path_for(path))
         extra = {k: v for k, v in facts.items() if k not in names and k not in ("format", "weights")}
         return cls(**{k: facts[k] for k in names if k in facts}, path=path, extra=extra)
 

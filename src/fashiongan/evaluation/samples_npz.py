@@ -7,6 +7,8 @@ Every way such a file can be wrong is a one-line ``UserError``; nothing is ever 
 
 from __future__ import annotations
 
+import math
+import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,7 +21,49 @@ from fashiongan.errors import UserError
 FORMAT_HINT = "save it with np.savez(FILE, images=uint8 (N, H, W) or (N, H, W, 3), labels=int (N,))"
 
 
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _declared_bytes(member, name: str, path: Path) -> int:
+    """The bytes an .npy member's header says its array holds (read from the header alone)."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0  # 2.0 and 3.0 differ only in the header's text encoding
+        shape, _, dtype = read_header(member)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise UserError(f"{path} is not a readable .npz file ({name}: {exc})") from None
+    return math.prod(shape) * dtype.itemsize
+
+
+def _check_sizes(path: Path) -> None:
+    """Refuse an array whose header claims more data than its member holds, or than this machine's memory.
+
+    numpy allocates what the header says before it reads a byte: a 100-byte file claiming 10^12 elements
+    would ask for 931 GiB. The header is small, so it is read and checked first.
+    """
+    with path.open("rb") as f:
+        if f.read(len(NPY_MAGIC)) == NPY_MAGIC:
+            raise UserError(f"{path} is a single .npy array, not an .npz archive; {FORMAT_HINT}")
+    if not zipfile.is_zipfile(path):
+        return  # np.load says what it is
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename not in ("images.npy", "labels.npy"):
+                continue
+            with archive.open(info) as member:
+                claimed = _declared_bytes(member, info.filename, path)
+            if claimed > info.file_size or (memory and claimed > memory // 2):
+                raise UserError(f"{path}: {info.filename} claims {claimed:,} bytes of data but holds "
+                                f"{info.file_size:,}; the file is corrupt or not made by np.savez")
+
+
 def _open(path: Path) -> np.lib.npyio.NpzFile:
+    try:
+        _check_sizes(path)
+    except (OSError, zipfile.BadZipFile, zlib.error) as exc:
+        raise UserError(f"{path} is not a readable .npz file ({type(exc).__name__}: {exc})") from None
     try:
         archive = np.load(path, allow_pickle=False)
     except ValueError:  # numpy's guess for a file that is neither .npy nor .npz is a pickle

@@ -28,6 +28,8 @@ from fashiongan.run.model_folder import (
 
 __all__ = ["export_model_folder", "is_model_folder", "load_model_folder", "model_card", "push_folder",
            "samples_grid_png", "write_model_folder"]
+from fashiongan.outputs import staged_folder
+from fashiongan.validation import check_object
 
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
@@ -120,8 +122,12 @@ def export_model_folder(run_dir: str | Path, out: str | Path, checkpoint: str = 
     generator, config, class_names = load_generator(run_dir, checkpoint, "cpu")
     eval_path = Path(run_dir) / "eval.json"
     eval_numbers = read_json(eval_path, "evaluation results") if eval_path.is_file() else None
+    if eval_numbers is not None:
+        check_object(eval_numbers, {}, eval_path, what="the numbers of `fashiongan evaluate`")
     png = samples_grid_png(generator, class_names, config.model.conditional)
-    return write_model_folder(out, generator, config, class_names, png, eval_numbers)
+    with staged_folder(out, last=(CONFIG_FILE,)) as staging:  # all files, or none: no half-made model folder
+        write_model_folder(staging, generator, config, class_names, png, eval_numbers)
+    return Path(out)
 
 
 def push_folder(folder: str | Path, repo_id: str) -> str:

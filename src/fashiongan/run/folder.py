@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import torch
@@ -14,6 +15,9 @@ from fashiongan.models.build import build_generator
 from fashiongan.run.checkpoint import has_module, load_module, load_progress, resolve_checkpoint
 from fashiongan.run.device import resolve_device
 from fashiongan.run.model_folder import is_model_folder, load_model_folder
+from fashiongan.text import printable
+
+log = logging.getLogger(__name__)
 
 SAMPLING_MODULES = ("generator_ema", "generator")  # the EMA copy samples better where a run has one
 
@@ -24,12 +28,17 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     if not Path(run_dir).is_dir():
         raise UserError(f"run folder not found: {run_dir}")
     try:
-        return RunConfig.from_dict(read_json(path, "run config"))
+        config = RunConfig.from_dict(read_json(path, "run config"))
     except UserError as exc:
         message = str(exc)
         if str(path) in message:
             raise
         raise UserError(f"{path}: {message}") from None
+    if config.data.cache_dir is not None:  # a run folder is read, never told where to write (README: trust)
+        log.info("not using data.cache_dir %s from %s: the folder cache stays in the user cache folder "
+                 "(give --set data.cache_dir=DIR to train to choose one)", printable(config.data.cache_dir), path)
+        config.data.cache_dir = None
+    return config
 
 
 def trained_world_size(run_dir: str | Path, config: RunConfig) -> int:

@@ -19,6 +19,7 @@ from fashiongan.io import read_json
 from fashiongan.models.build import build_generator
 from fashiongan.run.checkpoint import load_weights
 from fashiongan.run.device import resolve_device
+from fashiongan.schemas import check_model_config, check_model_matches
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -42,17 +43,18 @@ def load_model_folder(
 ) -> tuple[nn.Module, RunConfig, list[str]]:
     """Rebuild the generator of a model folder: (generator in eval mode, RunConfig, class names)."""
     path = Path(path)
-    meta = read_json(path / CONFIG_FILE, "model config")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise UserError(f"{path / CONFIG_FILE} is not a fashiongan model config (no \"format\": \"{FORMAT}\")")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise UserError(f"{path} has model format version {meta['format_version']}; this fashiongan reads "
-                        f"up to {FORMAT_VERSION}: upgrade fashiongan")
-    config = RunConfig.from_dict(meta["run_config"])
-    class_names = list(meta.get("class_names") or [])
+    meta = check_model_config(read_json(path / CONFIG_FILE, "model config"), path / CONFIG_FILE, FORMAT,
+                              FORMAT_VERSION)
+    try:
+        config = RunConfig.from_dict(meta["run_config"])
+    except UserError as exc:
+        raise UserError(f"{path / CONFIG_FILE}: run_config: {exc}") from None
+    class_names = list(meta["class_names"])
     if class_names:
         config = config.with_num_classes(len(class_names))
     generator = build_generator(config)
+    check_model_matches(meta, {"image_size": generator.image_size, "channels": generator.channels,
+                               "z_dim": generator.z_dim, "conditional": config.model.conditional}, path / CONFIG_FILE)
     load_weights(generator, path / WEIGHTS_FILE)
     device = device if isinstance(device, torch.device) else resolve_device(device)
     return generator.to(device, memory_format=torch.channels_last).eval(), config, class_names

@@ -13,6 +13,7 @@ request is bounded (n <= 256, steps <= 32), so memory and time per request stay 
 from __future__ import annotations
 
 import io
+import socket
 import threading
 import zipfile
 from importlib import resources
@@ -100,12 +101,32 @@ def page_file(name: str) -> str:
     return resources.files("fashiongan.serve").joinpath(name).read_text(encoding="utf-8")
 
 
-def create_app(run_dir_or_model_folder: str | Path, checkpoint: str = "last", device: str = "cpu") -> FastAPI:
-    """Load the generator once (raises UserError for a bad folder) and build the app around it."""
+def add_host_check(app: FastAPI, bound_host: str) -> None:
+    """Refuse (400) requests whose Host header does not name the server: a DNS-rebinding page's do not."""
+    machine_names = (socket.gethostname(), socket.getfqdn())
+
+    @app.middleware("http")
+    async def check_host(request: Request, call_next):  # Starlette's middleware signature
+        if not params.host_allowed(request.headers.get("host", ""), bound_host, machine_names):
+            return JSONResponse({"error": f"the Host header does not name this server ({bound_host}); "
+                                          "open the page by its address"}, status_code=400)
+        return await call_next(request)
+
+
+def create_app(run_dir_or_model_folder: str | Path, checkpoint: str = "last", device: str = "cpu",
+               bound_host: str | None = None) -> FastAPI:
+    """Load the generator once (raises UserError for a bad folder) and build the app around it.
+
+    ``bound_host`` is the address the server listens on (``fashiongan serve --host``): requests whose Host
+    header names anything else are refused with a 400 (see ``params.host_allowed``). None: no check, for an
+    app run in-process or behind a proxy that checks it.
+    """
     generator, config, class_names = load_generator(run_dir_or_model_folder, checkpoint, device)
     model = Model(generator, config.model.conditional, class_names)
     app = FastAPI(title="fashiongan", docs_url=None, redoc_url=None, openapi_url=None)
     page, script = page_file("page.html"), page_file("page.js")
+    if bound_host is not None:
+        add_host_check(app, bound_host)
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:

@@ -6,17 +6,19 @@ the parameter and its valid range, and lets us refuse unknown or repeated parame
 
 from __future__ import annotations
 
+import ipaddress
 import math
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from fashiongan import numbers
+from fashiongan.errors import UserError
 
 MAX_N = 256  # images per request: bounds memory and time
 MAX_STEPS = 32  # images per interpolation strip
 MAX_SEED = 2**32 - 1
 MAX_TEXT = 100  # longest raw parameter value looked at
-INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
 
 class BadRequest(ValueError):
@@ -64,7 +66,7 @@ def parse_int(values: Mapping[str, str], name: str, low: int, high: int, default
         if default is None:
             raise BadRequest(f"parameter {name!r} is required: an integer from {low} to {high}")
         return default
-    if not INTEGER.fullmatch(text):
+    if not numbers.is_integer_text(text):
         raise BadRequest(f"{name} must be an integer from {low} to {high}; got {_show(text)}")
     value = int(text)
     if not low <= value <= high:
@@ -84,10 +86,7 @@ def parse_truncation(values: Mapping[str, str]) -> float:
     text = values.get("truncation", "")
     if text == "":
         return 1.0
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadRequest(f"truncation must be a number with 0 < truncation <= 1; got {_show(text)}") from None
+    value = float(text) if numbers.is_number_text(text) else math.nan  # ASCII only, as on the command line
     if not (math.isfinite(value) and 0.0 < value <= 1.0):
         raise BadRequest(f"truncation must be a number with 0 < truncation <= 1; got {_show(text)}")
     return value
@@ -100,16 +99,10 @@ def parse_class(values: Mapping[str, str], class_names: Sequence[str], condition
         return None
     if not conditional:
         raise BadRequest("this model is unconditional: leave out 'class' (or pass class=all)")
-    choices = ", ".join(f"{i}={name}" for i, name in enumerate(class_names))
-    if re.fullmatch(r"[0-9]{1,6}", text):
-        index = int(text)
-        if index < len(class_names):
-            return index
-        raise BadRequest(f"class index {index} is out of range; valid classes: {choices}")
-    lowered = {name.lower(): i for i, name in enumerate(class_names)}
-    if text.lower() in lowered:
-        return lowered[text.lower()]
-    raise BadRequest(f"unknown class {_show(text)}; valid classes: {choices}, or all")
+    try:
+        return numbers.parse_class(text, list(class_names))  # the rule of `generate --class`: '²' is a name
+    except UserError as exc:
+        raise BadRequest(f"{exc}, or all") from None
 
 
 GENERATE_NAMES = ("class", "n", "seed", "truncation")
@@ -140,3 +133,41 @@ def interpolate_params(
         steps=parse_int(values, "steps", 2, MAX_STEPS, default=8),
         truncation=parse_truncation(values),
     )
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def _host_name(header: str) -> str:
+    """The name in a Host header, without the port: 'example.com:80' -> 'example.com', '[::1]:80' -> '::1'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rpartition(":")[0] if header.count(":") == 1 else header
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def host_allowed(header: str, bound_host: str, machine_names: Sequence[str] = ()) -> bool:
+    """Whether a request's Host header names the server as bound (the guard against DNS rebinding).
+
+    A page on another site can make the browser send requests to 127.0.0.1 under its own domain name (DNS
+    rebinding); its Host header then carries that name. Accepted: the bound address, the loopback names, and,
+    for a server bound to every interface (0.0.0.0 or ::), any IP address and this machine's own names.
+    """
+    name = _host_name(header)
+    if not name:
+        return False
+    bound = bound_host.strip().lower().strip("[]")
+    if name == bound or name in LOOPBACK_NAMES:
+        return True
+    if bound in WILDCARDS:
+        return _is_ip(name) or name in {n.lower() for n in machine_names}
+    return False
