@@ -52,6 +52,11 @@ class DataConfig:
     square: str = option("crop", "make folder images square by center-crop or pad (white)", choices=("crop", "pad"),
                          flag="square")
     limit: int | None = option(None, "train on a seeded random subset of this many images", low=1, flag="limit")
+    per_class: int | None = option(None, "train on a seeded subset of this many images of each class (the study's "
+                                   "draw)", low=1, high=10_000_000, flag="per-class")
+    holdout_per_class: int = option(0, "images of each class held out of training to score checkpoints and watch "
+                                    "for copies (0: none; never the test split)", low=0, high=100_000,
+                                    flag="holdout")
     cache_dir: str | None = option(None, "decoded-folder cache (default: the user cache folder)", fixed=False)
 
 
@@ -119,8 +124,28 @@ class TrainConfig:
                              high=1e6, flag="ema-kimg")
     ema_rampup: float = option(0.05, "EMA half-life is at most this share of the images seen so far (0: none)",
                                low=0.0, high=1.0)
-    augment: str = option("none", "DiffAugment policy for D's inputs: none, or a comma list of translation, "
-                          "cutout, color", flag="augment")
+    augment: str = option("none", "augmentation of D's inputs: none, ada (adaptive, Karras et al. 2020), or a "
+                          "DiffAugment comma list of translation, cutout, color", flag="augment")
+    ada_target: float = option(0.6, "ada: the mean sign of D on reals that the augmentation probability aims at",
+                               low=0.0, high=1.0, flag="ada-target")
+    ada_kimg: float = option(100.0, "ada: thousands of images over which p may go from 0 to 1 (its speed)", low=0.1,
+                             high=1e6)
+    ada_interval: int = option(4, "ada: steps between adjustments of p", low=1, high=10_000)
+    init_from: str | None = option(None, "start G, D and the EMA copy from this run or model folder (fine-tuning)",
+                                   flag="init-from")
+    freeze_d: int = option(0, "keep the first K blocks of D frozen (FreezeD, Mo et al. 2020; with --init-from)",
+                           low=0, high=64, flag="freeze-d")
+    epoch_images: int = option(0, "an epoch shows at least this many images: small data is repeated within it, so "
+                               "records, grids and checkpoints come every so many images (0: one pass)", low=0,
+                               high=100_000_000)
+    select_kimg: float = option(0.0, "thousands of images between held-out scores that keep checkpoints/best "
+                                "(needs --holdout; 0: off)", low=0.0, high=1e6, flag="select-kimg", fixed=False)
+    select_features: str = option("auto", "features of held-out scores: the evaluator that fits the data, random "
+                                  "(a fixed random network: no other data involved), or auto (evaluator if one "
+                                  "fits, else random)", choices=("auto", "evaluator", "random"), fixed=False)
+    select_n: int = option(1000, "generated images per held-out score", low=50, high=100_000, fixed=False)
+    patience: int = option(0, "stop when this many held-out scores in a row did not improve (0: never)", low=0,
+                           high=100_000, flag="patience", fixed=False)
     precision: str = option("fp32", "fp32, bf16 autocast, or auto (bf16 where the device has it natively)",
                             choices=("fp32", "bf16", "auto"), flag="precision", fixed=False)
     channels_last: bool = option(False, "channels_last memory format", fixed=False)
@@ -261,10 +286,17 @@ def validate(config: RunConfig) -> None:
         raise UserError(f"preset {config.preset!r} needs a dataset folder: pass --data DIR")
     if data.source == "fmnist" and (data.image_size != 28 or data.channels != 1):
         raise UserError("Fashion-MNIST is 28x28 grayscale: use --image-size 28 and 1 channel")
-    policy = [p for p in train.augment.split(",") if p] if train.augment != "none" else []
+    policy = [p for p in train.augment.split(",") if p] if train.augment not in ("none", "ada") else []
     unknown = [p for p in policy if p not in AUGMENTS]
-    if unknown:
-        raise UserError(f"train.augment must be 'none' or a comma list of {', '.join(AUGMENTS)}; got {train.augment!r}")
+    if unknown or (train.augment not in ("none", "ada") and not policy):
+        raise UserError(f"train.augment must be 'none', 'ada' or a comma list of {', '.join(AUGMENTS)}; "
+                        f"got {train.augment!r}")
+    if train.freeze_d and not train.init_from:
+        raise UserError("train.freeze_d keeps pre-trained D blocks fixed: it needs --init-from RUN")
+    if (train.select_kimg > 0 or train.patience > 0) and data.holdout_per_class == 0:
+        raise UserError("--select-kimg and --patience score held-out images: pass --holdout N (images per class)")
+    if train.patience > 0 and train.select_kimg == 0:
+        raise UserError("--patience counts held-out scores: set --select-kimg too")
     if train.aux_weight > 0 and (model.discriminator not in ("sn", "resnet") or not model.conditional):
         raise UserError("train.aux_weight needs a conditional model with discriminator sn or resnet")
     if train.blend_end > 0 and (train.blend_end < train.blend_start or model.generator == "dcgan"

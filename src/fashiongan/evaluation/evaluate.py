@@ -327,7 +327,9 @@ def evaluate_run(
     features for its share of the images, rank 0 gathers them, measures, writes and returns the result;
     the other ranks return None.
     """
+    from fashiongan.export.hub import is_model_folder
     from fashiongan.generate import load_run_config
+    from fashiongan.run.checkpoint import describe_checkpoint
     from fashiongan.run.device import resolve_device
 
     run_dir = Path(run_dir)
@@ -344,6 +346,8 @@ def evaluate_run(
                                source=str(run_dir), extracted=extracted)
         protocol = evaluation.result["protocol"]
         protocol["generator"] = {"run_dir": str(run_dir), "checkpoint": checkpoint, "seeds": f"{seed}-{seed + n - 1}"}
+        if not is_model_folder(run_dir):
+            protocol["generator"] |= describe_checkpoint(run_dir, checkpoint)
         protocol["seconds"]["generate"] = round(generate_seconds, 2)
         protocol["processes"] = distributed.world_size()
         return _finish(evaluation, json_path, report_dir, inception, torch_device)

@@ -22,16 +22,20 @@ from fashiongan.run.checkpoint import TrainingProgress, resolve_checkpoint, save
 from fashiongan.run.device import enable_fast_cuda, resolve_device, set_threads
 from fashiongan.training.data_parallel import RankSync, wrap_for_ranks
 from fashiongan.training.ema import ema_beta, has_batchnorm, recompute_batchnorm
+from fashiongan.training.init_from import freeze_discriminator, initialise_from, read_source, write_record
 from fashiongan.training.run_state import (
+    data_record,
     fixed_grid_inputs,
     has_checkpoint,
     load_training_data,
     prepare_run_dir,
     restore_from_checkpoint,
+    split_holdout,
     training_state,
     trim_metrics,
 )
-from fashiongan.training.schedule import lr_factor
+from fashiongan.training.schedule import epoch_repeats, lr_factor
+from fashiongan.training.selection import HoldoutScorer, judge, warn_copies
 from fashiongan.training.state import GANState, build_state, set_conditioning
 from fashiongan.training.step import train_step
 from fashiongan.training.stopping import Budget, StopSignals
@@ -54,7 +58,7 @@ class TrainResult:
     interrupted: bool = False
     records: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
-    stop_reason: str = "epochs"  # "epochs", "budget", or the signal's name (SIGINT, SIGTERM)
+    stop_reason: str = "epochs"  # "epochs", "budget", "patience", or the signal's name (SIGINT, SIGTERM)
 
 
 @dataclass
@@ -77,6 +81,9 @@ class Session:
     on_step: Callable[[int], None] | None
     steps_per_epoch: int
     sync: RankSync | None  # data parallel: what ranks agree on after each step; None in one process
+    repeats: int = 1  # passes over the images in one epoch (train.epoch_images)
+    scorer: HoldoutScorer | None = None  # held-out checkpoint choice (training/selection.py)
+    out_of_patience: bool = False
 
     @property
     def device(self) -> torch.device:
@@ -95,6 +102,7 @@ def train(
     progress_bar: bool = True,
     on_step: Callable[[int], None] | None = None,
     data: ImageDataset | None = None,
+    holdout: ImageDataset | None = None,
 ) -> TrainResult:
     """Train a GAN as ``config`` says, writing everything into ``run_dir``.
 
@@ -102,7 +110,8 @@ def train(
     budget ``config.train.seconds`` is spent, whichever comes first. With ``resume``, continue the run in
     ``run_dir`` from its last checkpoint. SIGINT/SIGTERM (Ctrl-C) finish the current step, save, and return
     with ``interrupted=True``. ``on_step(step)`` is called after every step; ``data`` replaces the dataset
-    that ``config.data`` names (a notebook's own images, or tiny test data).
+    that ``config.data`` names (a notebook's own images, or tiny test data), and ``holdout`` the held-out
+    images that ``--holdout`` would carve from it.
 
     Under torchrun every rank calls this: each trains on its shard of every batch (``train.batch_size`` is
     per rank), and only rank 0 writes into ``run_dir`` (see training/data_parallel.py).
@@ -113,20 +122,19 @@ def train(
     if config.train.threads:
         set_threads(config.train.threads)
     data = distributed.main_first(lambda: load_training_data(config, given))  # rank 0 fills any data cache
+    data, holdout = split_holdout(config, data, holdout)
     evaluator = distributed.main_only(lambda: InTrainingEvaluator.maybe(config, device))  # fail fast
     resumable = distributed.main_only(lambda: prepare_run_dir(run_dir, resume)) or has_checkpoint(run_dir)
     state = build_state(config, device)
     shuffle_rng = torch.Generator().manual_seed(config.train.seed)
-    progress = TrainingProgress(class_names=list(data.class_names))
-    if resume and resumable:
-        progress = restore_from_checkpoint(resolve_checkpoint(run_dir, "last"), state, shuffle_rng)
-        if distributed.is_main():
-            trim_metrics(run_dir, progress.epoch)
+    progress = start_networks(config, state, run_dir, resume and resumable, shuffle_rng, list(data.class_names))
     wrap_for_ranks(state, config)
     if distributed.is_main():
         write_json(run_dir / "config.json", config.to_dict())
+        write_json(run_dir / "data.json", data_record(data, holdout))
     images = place_images(data.images, device)
-    steps_per_epoch = len(epoch_shard(len(data), config.train.batch_size, torch.Generator(),
+    repeats = epoch_repeats(len(data), config.train.epoch_images)
+    steps_per_epoch = len(epoch_shard(len(data) * repeats, config.train.batch_size, torch.Generator(),
                                       state.recipe.rank, state.recipe.world_size))
     epochs = config.epochs_or_default()
     bar = tqdm(total=epochs * steps_per_epoch if epochs else None, initial=progress.step, unit="step",
@@ -135,7 +143,8 @@ def train(
                       Budget(config.train.seconds, progress.elapsed_s), StopSignals(), bar, evaluator,
                       distributed.main_only(lambda: GridHealth.maybe(config, device)),
                       distributed.main_only(lambda: Tensorboard.maybe(config, run_dir)), on_step, steps_per_epoch,
-                      RankSync.maybe(progress.elapsed_s))
+                      RankSync.maybe(progress.elapsed_s), repeats,
+                      distributed.main_only(lambda: maybe_scorer(config, data, holdout, device)))
     ranks = f" × {session.world_size} ranks" if session.world_size > 1 else ""
     log.info("training on %d images (%d classes) on %s%s; run folder %s", len(data), data.num_classes, device, ranks,
              run_dir)
@@ -156,6 +165,9 @@ def train(
         return TrainResult(run_dir, progress.epoch, interrupted=True, stop_reason=reason)
     if reason == "done":
         log.warning("run already has %d epochs and has spent its time budget; nothing to train", progress.epoch)
+    if reason == "patience":
+        log.info("stopped: %d held-out scores in a row without improvement; checkpoints/best holds the best "
+                 "(held-out KID %.5f)", config.train.patience, progress.best_holdout)
     if not distributed.is_main():
         return TrainResult(run_dir, progress.epoch, stop_reason="epochs" if reason == "done" else reason)
     records = read_jsonl(run_dir / "metrics.jsonl")
@@ -163,11 +175,29 @@ def train(
                        stop_reason="epochs" if reason == "done" else reason)
 
 
+def start_networks(config: RunConfig, state: GANState, run_dir: Path, resume: bool, shuffle_rng: torch.Generator,
+                   class_names: list[str]) -> TrainingProgress:
+    """Weights to start from: the run's last checkpoint, another run's (--init-from), or fresh; then FreezeD."""
+    progress = TrainingProgress(class_names=class_names)
+    if resume:
+        progress = restore_from_checkpoint(resolve_checkpoint(run_dir, "last"), state, shuffle_rng)
+        if distributed.is_main():
+            trim_metrics(run_dir, progress.epoch)
+    elif config.train.init_from:
+        record = initialise_from(read_source(config.train.init_from), state.modules(), class_names)
+        distributed.main_only(lambda: write_record(run_dir, record))
+    if config.train.freeze_d:
+        freeze_discriminator(getattr(state.discriminator, "_orig_mod", state.discriminator), config.train.freeze_d)
+    return progress
+
+
 def finished(s: Session) -> str | None:
     """Why training is over ("epochs" or "budget"), or None while it goes on."""
     epochs = s.config.epochs_or_default()
     if epochs is not None and s.progress.epoch >= epochs:
         return "epochs"
+    if s.out_of_patience:
+        return "patience"
     spent = s.sync.exhausted(s.budget) if s.sync is not None else s.budget.exhausted()
     return "budget" if spent else None
 
@@ -178,8 +208,11 @@ def run_epochs(s: Session) -> str:
         return "done"
     while True:
         epoch_start_rng = s.shuffle_rng.get_state()
-        batches = epoch_shard(s.images.shape[0], s.config.train.batch_size, s.shuffle_rng, s.state.recipe.rank,
-                              s.world_size)
+        num_images = s.images.shape[0]
+        batches = epoch_shard(num_images * s.repeats, s.config.train.batch_size, s.shuffle_rng,
+                              s.state.recipe.rank, s.world_size)
+        if s.repeats > 1:  # positions in the repeated epoch → images
+            batches = [batch.remainder(num_images) for batch in batches]
         meter = EpochMeter(s.progress.partial_sums, s.progress.batch_in_epoch)
         s.bar.set_description(f"epoch {s.progress.epoch + 1}")
         stop = run_batches(s, batches, meter)
@@ -246,6 +279,8 @@ def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     s.progress.epoch, s.progress.batch_in_epoch, s.progress.partial_sums = epoch, 0, {}
     if distributed.is_main():
         write_epoch_outputs(s, record, epoch, last=finished(s) is not None)
+    if s.world_size > 1 and s.config.train.patience:  # rank 0 alone scores: the others learn its verdict
+        s.out_of_patience = distributed.all_reduce_max([float(s.out_of_patience)])[0] > 0
     distributed.barrier()  # the other ranks wait here, outside their time budget
     s.bar.set_postfix_str(meter.summary(record))
 
@@ -259,6 +294,9 @@ def write_epoch_outputs(s: Session, record: dict[str, Any], epoch: int, last: bo
         if s.health is not None and grid_labels is not None:
             s.health.check(grid, grid_labels, record)
     is_best = s.evaluator.run(s.state.sampler(), epoch, record, s.progress, last) if s.evaluator else False
+    if s.scorer is not None:  # held-out choice replaces the evaluation's FID as the judge of "best"
+        is_best = score_holdout(s, record, last)
+        last = last or s.out_of_patience
     if epoch % s.config.train.checkpoint_every == 0 or last:
         save(s, "last", s.shuffle_rng.get_state())
     if is_best:
@@ -266,6 +304,29 @@ def write_epoch_outputs(s: Session, record: dict[str, Any], epoch: int, last: bo
     append_jsonl(s.run_dir / "metrics.jsonl", record)
     if s.tensorboard:
         s.tensorboard.log(record)
+
+
+def maybe_scorer(config: RunConfig, data: ImageDataset, holdout: ImageDataset | None,
+                 device: torch.device) -> HoldoutScorer | None:
+    if holdout is None or config.train.select_kimg == 0:
+        return None
+    return HoldoutScorer.build(config, data, holdout, device)
+
+
+def score_holdout(s: Session, record: dict[str, Any], last: bool) -> bool:
+    """Score the held-out images when due; True when this is the best score so far (then save "best")."""
+    if s.progress.images_seen < s.progress.next_select and not last:
+        return False
+    score = s.scorer.score(s.state.sampler())
+    record.update(score)
+    is_best, s.progress.stale_scores = judge(score, s.progress.best_holdout, s.progress.stale_scores)
+    if is_best:
+        s.progress.best_holdout = score["holdout_kid"]
+    s.progress.next_select = s.progress.images_seen + int(s.config.train.select_kimg * 1000)
+    warn_copies(score, s.progress.images_seen)
+    patience = s.config.train.patience
+    s.out_of_patience = patience > 0 and s.progress.stale_scores >= patience
+    return is_best
 
 
 def prepare_sampler(s: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -11,6 +12,7 @@ import torch
 
 from fashiongan.config import RunConfig
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.subsets import hold_out, per_class_subset
 from fashiongan.errors import UserError
 from fashiongan.io import atomic_write_text, read_jsonl
 from fashiongan.run.checkpoint import (
@@ -35,10 +37,31 @@ def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> I
     if (data.image_size, data.channels) != (config.data.image_size, config.data.channels):
         raise UserError(f"the data is {data.image_size} px with {data.channels} channels, but the config asks for "
                         f"{config.data.image_size} px with {config.data.channels}")
+    if config.data.per_class is not None:
+        data = per_class_subset(data, config.data.per_class, config.train.seed)
     if config.data.limit is not None:
         data = data.random_subset(config.data.limit, config.train.seed)
     config.model.num_classes = data.num_classes
     return data
+
+
+def split_holdout(config: RunConfig, data: ImageDataset, holdout: ImageDataset | None) -> tuple[
+        ImageDataset, ImageDataset | None]:
+    """(training images, held-out images): ``holdout`` when given, else ``--holdout`` per class carved out."""
+    if holdout is not None or config.data.holdout_per_class == 0:
+        return data, holdout
+    return hold_out(data, config.data.holdout_per_class, config.train.seed)
+
+
+def data_record(data: ImageDataset, holdout: ImageDataset | None) -> dict[str, Any]:
+    """``data.json``: how many images of each class the run trains on and holds out, and a digest of them."""
+    digest = hashlib.sha256(data.images.numpy().tobytes()).hexdigest()[:16]
+    record: dict[str, Any] = {"images": len(data), "class_names": list(data.class_names),
+                              "per_class": torch.bincount(data.labels, minlength=data.num_classes).tolist(),
+                              "images_sha256": digest}
+    if holdout is not None:
+        record["holdout_per_class"] = torch.bincount(holdout.labels, minlength=holdout.num_classes).tolist()
+    return record
 
 
 def has_checkpoint(run_dir: Path) -> bool:
@@ -86,7 +109,7 @@ def training_state(state: GANState, shuffle_rng_state: torch.Tensor) -> dict[str
         "rng": rng_state(),
         "noise_rng": state.noise.get_state(),
         "shuffle_rng": shuffle_rng_state,
-    }
+    } | ({"ada": state.ada.state_dict()} if state.ada is not None else {})
 
 
 def restore_from_checkpoint(folder: Path, state: GANState, shuffle_rng: torch.Generator) -> TrainingProgress:
@@ -108,6 +131,8 @@ def restore_from_checkpoint(folder: Path, state: GANState, shuffle_rng: torch.Ge
         if "noise_rng" in saved:
             state.noise.set_state(saved["noise_rng"])
         shuffle_rng.set_state(saved["shuffle_rng"])
+        if state.ada is not None and "ada" in saved:  # absent: --augment ada switched on at resume
+            state.ada.load_state_dict(saved["ada"])
     except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
         raise UserError(f"checkpoint {folder} cannot be resumed ({type(exc).__name__}: {exc})") from None
     state.step = progress.step

@@ -16,3 +16,14 @@ def lr_factor(schedule: str, fraction: float, decay_start: float = 0.0, floor: f
     if schedule == "cosine":
         return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
     raise ValueError(f"unknown lr schedule {schedule!r}")
+
+
+def epoch_repeats(num_images: int, epoch_images: int) -> int:
+    """Passes over ``num_images`` in one epoch so that it shows at least ``epoch_images`` (0: one pass).
+
+    Records, grids and checkpoints come once per epoch, so on 500 images they would otherwise come every
+    few steps and cost more than the training (train.epoch_images).
+    """
+    if epoch_images <= 0 or num_images <= 0:
+        return 1
+    return max(1, -(-epoch_images // num_images))
