@@ -52,6 +52,8 @@ class DataConfig:
     square: str = option("crop", "make folder images square by center-crop or pad (white)", choices=("crop", "pad"),
                          flag="square")
     limit: int | None = option(None, "train on a seeded random subset of this many images", low=1, flag="limit")
+    classes: str | None = option(None, "only these classes: a comma list of names or indices, e.g. Sandal,Bag or 5-9",
+                                 flag="classes")
     per_class: int | None = option(None, "train on a seeded subset of this many images of each class (the study's "
                                    "draw)", low=1, high=10_000_000, flag="per-class")
     holdout_per_class: int = option(0, "images of each class held out of training to score checkpoints and watch "

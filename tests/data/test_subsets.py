@@ -32,3 +32,16 @@ def test_hold_out_splits_each_class_without_overlap():
 def test_holding_out_a_whole_class_is_refused():
     with pytest.raises(UserError, match="--holdout 10 leaves nothing to train on in class 'c0'"):
         hold_out(dataset(), 10, seed=0)
+
+
+def test_classes_are_kept_by_name_index_or_range_and_relabelled():
+    from fashiongan.data.subsets import keep_classes, parse_classes
+
+    names = ["t", "u", "v", "w"]
+    assert parse_classes("v,0", names) == [0, 2] and parse_classes("1-3", names) == [1, 2, 3]
+    data = dataset(classes=4)
+    kept = keep_classes(data, "c3,1")
+    assert kept.class_names == ["c1", "c3"] and torch.bincount(kept.labels).tolist() == [10, 10]
+    assert torch.equal(kept.images[kept.labels == 1], data.images[data.labels == 3])
+    with pytest.raises(UserError, match="--classes: 'Hat' is not a class of this data; choose names"):
+        parse_classes("Hat", names)

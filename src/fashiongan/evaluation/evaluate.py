@@ -77,20 +77,18 @@ def _check_fit(images: torch.Tensor, info: EvaluatorInfo, source: str) -> None:
         raise UserError(f"evaluation needs at least {MIN_IMAGES} images from {source}; got {n}")
 
 
-def _class_labels(
-    labels: torch.Tensor | None, info: EvaluatorInfo, class_names: list[str]
-) -> np.ndarray | None:
-    """Labels for the class metrics, or None when the evaluator's classes are not the data's."""
-    if labels is None:
-        return None
-    if list(info.class_names) != list(class_names):
-        log.warning(
-            "the evaluator's classes (%s) are not the data's (%s); class metrics are skipped",
-            ", ".join(info.class_names),
-            ", ".join(class_names),
-        )
-        return None
-    return labels.numpy()
+def _label_map(info: EvaluatorInfo, class_names: list[str]) -> np.ndarray | None:
+    """The evaluator's index of each data class (a subset of its classes is mapped by name), or None."""
+    if list(info.class_names) == list(class_names):
+        return np.arange(len(class_names))
+    if set(class_names) <= set(info.class_names):  # e.g. --classes 5-9 of Fashion-MNIST
+        return np.array([list(info.class_names).index(name) for name in class_names])
+    log.warning(
+        "the evaluator's classes (%s) are not the data's (%s); class metrics are skipped",
+        ", ".join(info.class_names),
+        ", ".join(class_names),
+    )
+    return None
 
 
 def _evaluate(
@@ -125,7 +123,8 @@ def _evaluate(
     features, probs = compute_features(net, images, device=device) if extracted is None else extracted[:2]
     seconds["features"] = time.perf_counter() - tick if extracted is None else extracted[2]
     tick = time.perf_counter()
-    class_labels = _class_labels(labels, info, reference_data.class_names)
+    label_map = None if labels is None else _label_map(info, reference_data.class_names)
+    class_labels = None if label_map is None else label_map[labels.numpy()]
     result = feature_metrics(features, probs, class_labels, ref, seed=seed)
     seconds["metrics"] = time.perf_counter() - tick
 
@@ -146,7 +145,7 @@ def _evaluate(
         tick = time.perf_counter()
         floor_n = min(len(images), len(train_ref))
         pick = np.sort(np.random.default_rng(seed).choice(len(train_ref), floor_n, replace=False))
-        floor_labels = None if class_labels is None else train_ref.labels[pick]
+        floor_labels = None if label_map is None else label_map[train_ref.labels[pick]]
         result["floor"] = cached_result(  # a pure function of real data and settings: computed once
             ["floor", ref.key, train_ref.key, floor_n, seed, floor_labels is not None, DEFAULT_K, DEFAULT_SUBSETS,
              DEFAULT_SPLITS, __version__],
@@ -260,7 +259,8 @@ def quick_evaluate(
         )
     ref = _QUICK_REFERENCES[memo_key]
     features, probs = compute_features(net, images, device=device)
-    class_labels = _class_labels(labels, info, ref.class_names)
+    label_map = None if labels is None else _label_map(info, ref.class_names)
+    class_labels = None if label_map is None else label_map[labels.numpy()]
     return feature_metrics(features, probs, class_labels, ref, kid_subsets=QUICK_KID_SUBSETS, full=False)
 
 

@@ -9,7 +9,6 @@ from PIL import Image
 
 from fashiongan.io import atomic_path
 
-
 MAX_FRAMES = 200
 
 
