@@ -133,6 +133,8 @@ class TrainConfig:
     ada_kimg: float = option(100.0, "ada: thousands of images over which p may go from 0 to 1 (its speed)", low=0.1,
                              high=1e6)
     ada_interval: int = option(4, "ada: steps between adjustments of p", low=1, high=10_000)
+    ada_ops: str = option("blit,geom,color,cutout", "ada: comma list of the op groups applied (blit: flip and "
+                          "integer shift; geom: scale and rotation; color; cutout)")
     init_from: str | None = option(None, "start G, D and the EMA copy from this run or model folder (fine-tuning)",
                                    flag="init-from")
     freeze_d: int = option(0, "keep the first K blocks of D frozen (FreezeD, Mo et al. 2020; with --init-from)",
@@ -177,6 +179,7 @@ class TrainConfig:
 DEFAULT_EPOCHS = 50
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 AUGMENTS = ("translation", "cutout", "color")
+ADA_OP_GROUPS = ("blit", "geom", "color", "cutout")  # training/ada.py ADA_OPS
 # Keys written by earlier versions, read back under their new names.
 LEGACY_KEYS = {("train", "lr_decay"): ("train", "lr_schedule")}
 
@@ -293,12 +296,7 @@ def validate(config: RunConfig) -> None:
     if unknown or (train.augment not in ("none", "ada") and not policy):
         raise UserError(f"train.augment must be 'none', 'ada' or a comma list of {', '.join(AUGMENTS)}; "
                         f"got {train.augment!r}")
-    if train.freeze_d and not train.init_from:
-        raise UserError("train.freeze_d keeps pre-trained D blocks fixed: it needs --init-from RUN")
-    if (train.select_kimg > 0 or train.patience > 0) and data.holdout_per_class == 0:
-        raise UserError("--select-kimg and --patience score held-out images: pass --holdout N (images per class)")
-    if train.patience > 0 and train.select_kimg == 0:
-        raise UserError("--patience counts held-out scores: set --select-kimg too")
+    check_small_data_options(config)
     if train.aux_weight > 0 and (model.discriminator not in ("sn", "resnet") or not model.conditional):
         raise UserError("train.aux_weight needs a conditional model with discriminator sn or resnet")
     if train.blend_end > 0 and (train.blend_end < train.blend_start or model.generator == "dcgan"
@@ -309,3 +307,17 @@ def validate(config: RunConfig) -> None:
         raise UserError("generator resnet is for 32-256 px images; use cbn or dcgan for 28 px")
     if train.loss == "wgan" and train.gp_weight == 0 and train.r1_gamma == 0:
         raise UserError("train.loss wgan needs a Lipschitz penalty: set train.gp_weight (e.g. 10)")
+
+
+def check_small_data_options(config: RunConfig) -> None:
+    """The data-efficient engine's options that depend on each other (ada, init-from, held-out choice)."""
+    train = config.train
+    ada_ops = [op for op in train.ada_ops.split(",") if op]
+    if not ada_ops or any(op not in ADA_OP_GROUPS for op in ada_ops):
+        raise UserError(f"train.ada_ops must be a comma list of {', '.join(ADA_OP_GROUPS)}; got {train.ada_ops!r}")
+    if train.freeze_d and not train.init_from:
+        raise UserError("train.freeze_d keeps pre-trained D blocks fixed: it needs --init-from RUN")
+    if (train.select_kimg > 0 or train.patience > 0) and config.data.holdout_per_class == 0:
+        raise UserError("--select-kimg and --patience score held-out images: pass --holdout N (images per class)")
+    if train.patience > 0 and train.select_kimg == 0:
+        raise UserError("--patience counts held-out scores: set --select-kimg too")

@@ -9,7 +9,8 @@ change what D learns from without ever reaching G's samples, as long as each is 
 below one (their sec. 2.2, "non-leaking" augmentations); ``MAX_P`` keeps ``p`` below the point where their
 Fig. 3 shows leaks.
 
-The ops, chosen cheap enough for a CPU step (one ``grid_sample`` and a few elementwise passes per batch):
+The ops, chosen cheap enough for a CPU step (one ``grid_sample`` and a few elementwise passes per batch), in
+the groups ``train.ada_ops`` names (ADA's b, g and c, and cutout):
 - x-flip (a flipped garment or product is still one; each image is flipped with probability p/2);
 - integer translation by up to 1/8 of the side, with reflected borders (no artificial frame);
 - isotropic scaling (log2-normal, std 0.2) and rotation (uniform, up to ``MAX_ROTATION_DEG``), one affine;
@@ -110,13 +111,16 @@ def cutout(x: Tensor, p: float, rng: torch.Generator) -> Tensor:
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
-def ada_augment(x: Tensor, p: float, rng: torch.Generator) -> Tensor:
-    """The whole pipeline at probability ``p`` (0: the images unchanged, no random numbers drawn)."""
+ADA_OPS = {"blit": flip_and_translate, "geom": scale_and_rotate, "color": color, "cutout": cutout}
+
+
+def ada_augment(x: Tensor, p: float, rng: torch.Generator, ops: tuple[str, ...] = tuple(ADA_OPS)) -> Tensor:
+    """The pipeline's groups ``ops`` at probability ``p`` (0: the images unchanged, no random numbers drawn)."""
     if p <= 0:
         return x
     channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-    for op in (flip_and_translate, scale_and_rotate, color, cutout):
-        x = op(x, p, rng)
+    for name in ops:
+        x = ADA_OPS[name](x, p, rng)
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
@@ -133,12 +137,13 @@ class AdaptiveAugment:
     target: float = 0.6
     kimg: float = 100.0
     interval: int = 4
+    ops: tuple[str, ...] = tuple(ADA_OPS)
     p: float = 0.0
     steps: int = 0  # steps observed since the last adjustment
     pending: Tensor | None = field(default=None, repr=False)  # their summed signs, on the device
 
     def augment(self, x: Tensor, rng: torch.Generator) -> Tensor:
-        return ada_augment(x, self.p, rng)
+        return ada_augment(x, self.p, rng, self.ops)
 
     def observe(self, real_sign: Tensor, global_batch: int, world_size: int = 1) -> None:
         """Accumulate one step's mean sign of D(real); adjust ``p`` every ``interval`` steps.

@@ -141,7 +141,8 @@ def build_state(config: RunConfig, device: torch.device) -> GANState:
     noise = torch.Generator(device=device).manual_seed(config.train.seed + 1)
     state = GANState(generator, discriminator, opt_g, opt_d, build_recipe(config, device), noise, ema)
     if config.train.augment == "ada":
-        state.ada = AdaptiveAugment(config.train.ada_target, config.train.ada_kimg, config.train.ada_interval)
+        ops = tuple(op for op in config.train.ada_ops.split(",") if op)
+        state.ada = AdaptiveAugment(config.train.ada_target, config.train.ada_kimg, config.train.ada_interval, ops)
     return state
 
 
