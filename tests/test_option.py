@@ -86,11 +86,14 @@ def test_the_device_choices_are_written_once():
 def test_registry_backed_choices_agree_with_the_registries():
     from fashiongan.classify.augment import AUGMENTS as CLASSIFIER_AUGMENTS
     from fashiongan.classify.model import PRESETS as CLASSIFIERS
-    from fashiongan.config import AUGMENTS, LOSSES, PRESETS
+    from fashiongan.config import LOSSES, PRESETS
+    from fashiongan.config_rules import ADA_OP_GROUPS, AUGMENTS
+    from fashiongan.training.ada import ADA_OPS
     from fashiongan.training.augment import AUGMENTATIONS
     from fashiongan.training.losses import LOSSES as LOSS_REGISTRY
 
     assert set(LOSSES) == set(LOSS_REGISTRY) and set(AUGMENTS) == set(AUGMENTATIONS)
+    assert ADA_OP_GROUPS == tuple(ADA_OPS)
     assert declaration("train.loss")[0].metadata["choices"] == LOSSES
     classify = {key: f for key, f, _ in options_of(ClassifyConfig)}
     assert set(classify["preset"].metadata["choices"]) == set(CLASSIFIERS)

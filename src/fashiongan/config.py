@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from fashiongan.config_rules import check_combinations
 from fashiongan.errors import UserError
 from fashiongan.option import (
     Declaration,
@@ -34,7 +35,6 @@ __all__ = ["DEVICES", "PRESETS", "DataConfig", "Declaration", "ModelConfig", "Ru
 IMAGE_SIZES = (28, 32, 64, 128, 256)
 DEVICES = ("auto", "cpu", "cuda")  # every command's --device: 'auto' is CUDA when there is a GPU
 LOSSES = ("bce", "hinge", "rpgan", "lsgan", "wgan")  # training/losses.py LOSSES (test_registries checks they agree)
-AUGMENTS = ("translation", "cutout", "color")  # training/augment.py AUGMENTATIONS (likewise)
 
 
 def same_as(key: str, default: Any = dataclasses.MISSING, **changes: Any) -> Any:
@@ -56,6 +56,13 @@ class DataConfig:
     square: str = option("crop", "make folder images square by center-crop or pad (white)", choices=("crop", "pad"),
                          flag="square")
     limit: int | None = option(None, "train on a seeded random subset of this many images", low=1, flag="limit")
+    classes: str | None = option(None, "only these classes: a comma list of names or indices, e.g. Sandal,Bag or 5-9",
+                                 flag="classes")
+    per_class: int | None = option(None, "train on a seeded subset of this many images of each class (the study's "
+                                   "draw)", low=1, high=10_000_000, flag="per-class")
+    holdout_per_class: int = option(0, "images of each class held out of training to score checkpoints and watch "
+                                    "for copies (0: none; never the test split)", low=0, high=100_000,
+                                    flag="holdout")
     cache_dir: str | None = option(None, "decoded-folder cache (default: the user cache folder)", fixed=False)
 
 
@@ -123,8 +130,30 @@ class TrainConfig:
                              high=1e6, flag="ema-kimg")
     ema_rampup: float = option(0.05, "EMA half-life is at most this share of the images seen so far (0: none)",
                                low=0.0, high=1.0)
-    augment: str = option("none", "DiffAugment policy for D's inputs: none, or a comma list of translation, "
-                          "cutout, color", flag="augment")
+    augment: str = option("none", "augmentation of D's inputs: none, ada (adaptive, Karras et al. 2020), or a "
+                          "DiffAugment comma list of translation, cutout, color", flag="augment")
+    ada_target: float = option(0.6, "ada: the mean sign of D on reals that the augmentation probability aims at",
+                               low=0.0, high=1.0, flag="ada-target")
+    ada_kimg: float = option(100.0, "ada: thousands of images over which p may go from 0 to 1 (its speed)", low=0.1,
+                             high=1e6)
+    ada_interval: int = option(4, "ada: steps between adjustments of p", low=1, high=10_000)
+    ada_ops: str = option("blit,geom,color,cutout", "ada: comma list of the op groups applied (blit: flip and "
+                          "integer shift; geom: scale and rotation; color; cutout)")
+    init_from: str | None = option(None, "start G, D and the EMA copy from this run or model folder (fine-tuning)",
+                                   flag="init-from")
+    freeze_d: int = option(0, "keep the first K blocks of D frozen (FreezeD, Mo et al. 2020; with --init-from)",
+                           low=0, high=64, flag="freeze-d")
+    epoch_images: int = option(0, "an epoch shows at least this many images: small data is repeated within it, so "
+                               "records, grids and checkpoints come every so many images (0: one pass)", low=0,
+                               high=100_000_000)
+    select_kimg: float = option(0.0, "thousands of images between held-out scores that keep checkpoints/best "
+                                "(needs --holdout; 0: off)", low=0.0, high=1e6, flag="select-kimg", fixed=False)
+    select_features: str = option("auto", "features of held-out scores: the evaluator that fits the data, random "
+                                  "(a fixed random network: no other data involved), or auto (evaluator if one "
+                                  "fits, else random)", choices=("auto", "evaluator", "random"), fixed=False)
+    select_n: int = option(1000, "generated images per held-out score", low=50, high=100_000, fixed=False)
+    patience: int = option(0, "stop when this many held-out scores in a row did not improve (0: never)", low=0,
+                           high=100_000, flag="patience", fixed=False)
     precision: str = option("fp32", "fp32, bf16 autocast, or auto (bf16 where the device has it natively)",
                             choices=("fp32", "bf16", "auto"), flag="precision", fixed=False)
     channels_last: bool = option(False, "channels_last memory format", fixed=False)
@@ -259,26 +288,8 @@ def flag_name(key: str) -> str:
 
 
 def validate(config: RunConfig) -> None:
-    """Every option against its declaration, then the checks that involve several options."""
+    """Every option against its declaration, then the checks that involve several options (config_rules.py)."""
     for key, f, hint in declarations():
         section, _, name = key.partition(".")
         check_value(key, getattr(getattr(config, section), name), f, hint)
-    data, model, train = config.data, config.model, config.train
-    if not data.source:
-        raise UserError(f"preset {config.preset!r} needs a dataset folder: pass --data DIR")
-    if data.source == "fmnist" and (data.image_size != 28 or data.channels != 1):
-        raise UserError("Fashion-MNIST is 28x28 grayscale: use --image-size 28 and 1 channel")
-    policy = [p for p in train.augment.split(",") if p] if train.augment != "none" else []
-    unknown = [p for p in policy if p not in AUGMENTS]
-    if unknown:
-        raise UserError(f"train.augment must be 'none' or a comma list of {', '.join(AUGMENTS)}; got {train.augment!r}")
-    if train.aux_weight > 0 and (model.discriminator not in ("sn", "resnet") or not model.conditional):
-        raise UserError("train.aux_weight needs a conditional model with discriminator sn or resnet")
-    if train.blend_end > 0 and (train.blend_end < train.blend_start or model.generator == "dcgan"
-                                or model.discriminator not in ("sn", "resnet")):
-        raise UserError("label blending needs blend_start <= blend_end, a cbn/resnet generator and an sn/resnet "
-                        "discriminator")
-    if model.generator == "resnet" and data.image_size < 32:
-        raise UserError("generator resnet is for 32-256 px images; use cbn or dcgan for 28 px")
-    if train.loss == "wgan" and train.gp_weight == 0 and train.r1_gamma == 0:
-        raise UserError("train.loss wgan needs a Lipschitz penalty: set train.gp_weight (e.g. 10)")
+    check_combinations(config)

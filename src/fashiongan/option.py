@@ -15,6 +15,7 @@ from dataclasses import field
 from typing import Any
 
 from fashiongan.errors import UserError
+from fashiongan.validation import number_text as num
 
 
 def option(
@@ -73,25 +74,25 @@ def check_value(key: str, value: Any, f: dataclasses.Field, hint: Any) -> None:
             raise UserError(f"{key} must be {describe_range(meta)}; got {value!r}")
         return
     if low is not None and value < low:
-        raise UserError(f"{key} must be at least {low:g}; got {value!r}")
+        raise UserError(f"{key} must be at least {num(low)}; got {value!r}")
     if high is not None and value > high:
-        raise UserError(f"{key} must be at most {high:g}; got {value!r}")
+        raise UserError(f"{key} must be at most {num(high)}; got {value!r}")
 
 
 def describe_range(meta: Any) -> str:
     """An option's range in words: 'between 0 and 1' (exclusive), 'in (0, 100]', 'more than 0', 'at least 1'."""
     above, below, low, high = (meta.get(k) for k in ("above", "below", "low", "high"))
     if above is not None and below is not None:
-        return f"between {above:g} and {below:g}"
+        return f"between {num(above)} and {num(below)}"
     if above is not None and high is not None:
-        return f"in ({above:g}, {high:g}]"
+        return f"in ({num(above)}, {num(high)}]"
     if above is not None:
-        return f"more than {above:g}"
+        return f"more than {num(above)}"
     if below is not None:
-        return f"less than {below:g}" if low is None else f"in [{low:g}, {below:g})"
+        return f"less than {num(below)}" if low is None else f"in [{num(low)}, {num(below)})"
     if low is not None and high is not None:
-        return f"{low:g}..{high:g}"
-    return f"at least {low:g}" if low is not None else f"at most {high:g}" if high is not None else "any"
+        return f"{num(low)}..{num(high)}"
+    return f"at least {num(low)}" if low is not None else f"at most {num(high)}" if high is not None else "any"
 
 
 def check_options(options: Any, name: Callable[[str], str] | None = None) -> None:

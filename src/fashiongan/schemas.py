@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fashiongan.config import option_rule
+from fashiongan.config import DEVICES, option_rule
 from fashiongan.errors import UserError
 from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
 from fashiongan.validation import Rule, check_object
@@ -63,7 +63,7 @@ CLASSIFY_RULES = {
     "synthetic_mode": Rule(str, choices=("fresh", "cached")), "synthetic_filter": Rule(str, optional=True),
     "synthetic_min_confidence": Rule(float, low=0.0, high=1.0), "synthetic_truncation": Rule(float, low=1e-9, high=1.0),
     "per_class": Rule(int, optional=True, low=1, high=10**9), "val_fraction": Rule(float, low=1e-9, high=0.999999),
-    "seed": Rule(int, low=0, high=MAX_CLASSIFIER_SEED), "device": Rule(str, choices=("auto", "cpu", "cuda")),
+    "seed": Rule(int, low=0, high=MAX_CLASSIFIER_SEED), "device": Rule(str, choices=DEVICES),
 }
 
 

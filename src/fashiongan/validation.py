@@ -30,7 +30,7 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def _number(bound: float) -> str:
+def number_text(bound: float) -> str:
     """A bound as people write it: 4294967295 and 1, not 4.29497e+09 and 1.0; 1e-08 stays short."""
     return str(int(bound)) if float(bound).is_integer() and abs(bound) < 1e20 else f"{bound:g}"
 
@@ -74,11 +74,11 @@ class Rule:
         if self.choices is not None:
             details.append("one of " + ", ".join(map(str, self.choices)))
         elif self.low is not None and self.high is not None:
-            details.append(f"from {_number(self.low)} to {_number(self.high)}")
+            details.append(f"from {number_text(self.low)} to {number_text(self.high)}")
         elif self.low is not None:
-            details.append(f"at least {_number(self.low)}")
+            details.append(f"at least {number_text(self.low)}")
         elif self.high is not None:
-            details.append(f"at most {_number(self.high)}")
+            details.append(f"at most {number_text(self.high)}")
         if self.min_items:
             details.append(f"at least {self.min_items} item{'s' if self.min_items > 1 else ''}")
         if self.unique:
@@ -100,9 +100,9 @@ class Rule:
         if self.choices is not None and value not in self.choices:
             return f"must be one of {', '.join(map(str, self.choices))}; got {shown(value)}"
         if self.kind in (int, float) and self.low is not None and value < self.low:
-            return f"must be at least {_number(self.low)}; got {shown(value)}"
+            return f"must be at least {number_text(self.low)}; got {shown(value)}"
         if self.kind in (int, float) and self.high is not None and value > self.high:
-            return f"must be at most {_number(self.high)}; got {shown(value)}"
+            return f"must be at most {number_text(self.high)}; got {shown(value)}"
         if self.kind is list:
             bad_item = self.items is not None and not all(_is(v, self.items) for v in value)
             repeated = self.unique and len({repr(v) for v in value}) < len(value)

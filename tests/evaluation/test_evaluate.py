@@ -162,3 +162,13 @@ def test_folder_without_test_split_uses_the_training_set(tiny_image_folder: Path
     assert pixel["holdout"]["min"] > 0.0  # each held-out (training) image is not matched with itself
     assert pixel["generated"]["min"] == pytest.approx(3**0.5 / 255)  # one pixel, 3 channels, each off by 1
     assert pixel["share_below_holdout_p01"] == 1.0
+
+
+def test_a_subset_of_the_evaluators_classes_is_mapped_by_name():
+    from fashiongan.evaluation.features import read_evaluator_info
+    from fashiongan.evaluation.measure import label_map as _label_map
+
+    info = read_evaluator_info()
+    assert _label_map(info, list(info.class_names)).tolist() == list(range(10))
+    assert _label_map(info, ["Sandal", "Bag"]).tolist() == [5, 8]
+    assert _label_map(info, ["Sandal", "Hat"]) is None

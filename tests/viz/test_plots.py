@@ -28,3 +28,12 @@ def test_gif_has_one_frame_per_epoch_and_loops(tmp_path: Path):
         assert animation.n_frames == 3 and animation.size == (90, 90)
         assert animation.info.get("loop") == 0
     assert make_gif([], tmp_path / "none.gif") is None
+
+
+def test_a_long_run_keeps_at_most_max_frames_first_and_last_included():
+    from fashiongan.viz.animation import MAX_FRAMES, evenly_spaced
+
+    frames = [f"epoch_{i:04d}.png" for i in range(1, 949)]
+    picked = evenly_spaced(frames)
+    assert len(picked) == MAX_FRAMES and picked[0] == frames[0] and picked[-1] == frames[-1]
+    assert picked == sorted(set(picked)) and evenly_spaced(frames[:5]) == frames[:5]

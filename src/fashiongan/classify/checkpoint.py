@@ -32,6 +32,7 @@ from fashiongan.run.checkpoint import (
 from fashiongan.run.checkpoint import (
     save_checkpoint as save_checkpoint_folder,
 )
+from fashiongan.schemas import check_classifier_run
 
 MODULE = "model"  # the one named module: checkpoints/last/model.safetensors
 LEGACY_STATE_KEYS = {"epoch", "step", "seconds"}  # state.json of classifier runs before the shared format
@@ -51,6 +52,7 @@ def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
     saved = read_json(Path(run_dir) / "config.json", "classifier run config")
     if not isinstance(saved, dict) or "classify" not in saved:
         raise UserError(f"{run_dir} is not a classifier run (made by `fashiongan classify train`)")
+    check_classifier_run(saved, Path(run_dir) / "config.json")
     return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
 
 

@@ -33,12 +33,13 @@ class ClassifyConfig:
                                    "preset's for folders)")
     square: str = same_as("data.square")
     epochs: int | None = option(None, "training epochs (default: the preset's; ignored with --minutes)", low=1,
-                                flag="epochs", fixed=False)
+                                high=1_000_000, flag="epochs", fixed=False)
     minutes: float | None = option(None, "a wall-clock budget instead of a number of epochs", above=0.0,
                                    below=100_000.0, flag="minutes", fixed=False)
     max_steps: int | None = option(None, "stop after this many optimizer steps (the study's fixed compute per arm)",
                                    low=1)
-    batch_size: int | None = option(None, "images per step (default: the preset's)", low=1, flag="batch-size")
+    batch_size: int | None = option(None, "images per step (default: the preset's)", low=1, high=65536,
+                                    flag="batch-size")
     lr: float | None = option(None, "peak learning rate of the one-cycle schedule (default: the preset's)",
                               above=0.0, below=1.0, flag="lr")
     weight_decay: float = option(5e-4, "AdamW weight decay", low=0.0, high=1.0)

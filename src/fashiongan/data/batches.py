@@ -62,3 +62,14 @@ def gather_batch(
     batch_images = images.index_select(0, indices.to(images.device, non_blocking=True))
     batch_labels = labels.index_select(0, indices.to(labels.device, non_blocking=True))
     return batch_images.to(device, non_blocking=True), batch_labels.to(device, non_blocking=True)
+
+
+def epoch_repeats(num_images: int, epoch_images: int) -> int:
+    """Passes over ``num_images`` in one epoch so that it shows at least ``epoch_images`` (0: one pass).
+
+    Records, grids and checkpoints come once per epoch, so on 500 images they would otherwise come every
+    few steps and cost more than the training (train.epoch_images).
+    """
+    if epoch_images <= 0 or num_images <= 0:
+        return 1
+    return max(1, -(-epoch_images // num_images))

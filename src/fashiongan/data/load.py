@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fashiongan.config import DataConfig
+from fashiongan.data.classes import keep_classes
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.fashion_mnist import load_fashion_mnist
 from fashiongan.data.folders import load_image_folder
@@ -47,10 +48,16 @@ def load_dataset(config: DataConfig, split: str = "train") -> ImageDataset:
     """The ``split`` ("train" or "test") of ``config.source``: "fmnist" or an image folder.
 
     A folder has only a train split unless it holds ``train/`` and ``test/`` subfolders; then each
-    split loads its own subfolder, with one class list shared by both. No subset is taken here.
+    split loads its own subfolder, with one class list shared by both. ``config.classes`` keeps only those
+    classes (relabelled in order); no other subset is taken here.
     """
     if split not in SPLITS:
         raise UserError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+    data = _load_split(config, split)
+    return keep_classes(data, config.classes) if config.classes else data
+
+
+def _load_split(config: DataConfig, split: str) -> ImageDataset:
     if config.source == "fmnist":
         return load_fashion_mnist(split, config.data_dir)
     root = _folder(config)

@@ -70,6 +70,19 @@ def per_class_subset(data: ImageDataset, per_class: int, seed: int) -> ImageData
     return data.subset(per_class_indices(data.labels, per_class, seed))
 
 
+def hold_out(data: ImageDataset, per_class: int, seed: int) -> tuple[ImageDataset, ImageDataset]:
+    """(rest, held): ``per_class`` seeded images of each class set aside; every class keeps one to train on."""
+    counts = torch.bincount(data.labels, minlength=data.num_classes)
+    short = [name for name, count in zip(data.class_names, counts.tolist(), strict=True) if count <= per_class]
+    if short:
+        raise UserError(f"--holdout {per_class} leaves nothing to train on in class {short[0]!r} "
+                        f"({int(counts[data.class_names.index(short[0])])} images); hold out fewer")
+    held = per_class_indices(data.labels, per_class, seed)
+    keep = torch.ones(len(data), dtype=torch.bool)
+    keep[held] = False
+    return data.subset(keep.nonzero().flatten()), data.subset(held)
+
+
 def repeat_to(data: ImageDataset, min_images: int) -> ImageDataset:
     """``data`` repeated whole until it has at least ``min_images`` images (the same images, no new ones).
 

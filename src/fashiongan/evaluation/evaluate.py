@@ -130,7 +130,9 @@ def evaluate_run(
     the other ranks return None.
     """
     from fashiongan.generate import load_run_config
+    from fashiongan.run.checkpoint import describe_checkpoint
     from fashiongan.run.device import resolve_device
+    from fashiongan.run.model_folder import is_model_folder
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
@@ -149,6 +151,8 @@ def evaluate_run(
                                source=str(run_dir), extracted=extracted)
         protocol = evaluation.result["protocol"]
         protocol["generator"] = {"run_dir": str(run_dir), "checkpoint": checkpoint, "seeds": f"{seed}-{seed + n - 1}"}
+        if not is_model_folder(run_dir):  # which point of training, and for "best" what chose it
+            protocol["generator"] |= describe_checkpoint(run_dir, checkpoint)
         protocol["seconds"]["generate"] = round(generate_seconds, 2)
         protocol["processes"] = distributed.world_size()
         return _finish(evaluation, json_path, report_dir, inception, torch_device)

@@ -49,20 +49,26 @@ def check_fit(images: torch.Tensor, info: EvaluatorInfo, source: str) -> None:
         raise UserError(f"evaluation needs at least {MIN_IMAGES} images from {source}; got {n}")
 
 
+def label_map(info: EvaluatorInfo, class_names: list[str]) -> np.ndarray | None:
+    """The evaluator's index of each data class (a subset of its classes is mapped by name), or None."""
+    if list(info.class_names) == list(class_names):
+        return np.arange(len(class_names))
+    if set(class_names) <= set(info.class_names):  # e.g. --classes 5-9 of Fashion-MNIST
+        return np.array([list(info.class_names).index(name) for name in class_names])
+    log.warning(
+        "the evaluator's classes (%s) are not the data's (%s); class metrics are skipped",
+        ", ".join(info.class_names),
+        ", ".join(class_names),
+    )
+    return None
+
+
 def class_labels_or_none(
     labels: torch.Tensor | None, info: EvaluatorInfo, class_names: list[str]
 ) -> np.ndarray | None:
-    """Labels for the class metrics, or None when the evaluator's classes are not the data's."""
-    if labels is None:
-        return None
-    if list(info.class_names) != list(class_names):
-        log.warning(
-            "the evaluator's classes (%s) are not the data's (%s); class metrics are skipped",
-            ", ".join(info.class_names),
-            ", ".join(class_names),
-        )
-        return None
-    return labels.numpy()
+    """Labels for the class metrics as the evaluator's class indices, or None when they cannot be mapped."""
+    mapping = None if labels is None else label_map(info, class_names)
+    return None if mapping is None else mapping[labels.numpy()]
 
 
 def measure(
@@ -118,7 +124,8 @@ def measure(
         tick = time.perf_counter()
         floor_n = min(len(images), len(train_ref))
         pick = np.sort(np.random.default_rng(seed).choice(len(train_ref), floor_n, replace=False))
-        floor_labels = None if class_labels is None else train_ref.labels[pick]
+        mapping = label_map(info, reference_data.class_names) if class_labels is not None else None
+        floor_labels = None if mapping is None else mapping[train_ref.labels[pick]]
         result["floor"] = cached_result(  # a pure function of real data and settings: computed once
             ["floor", ref.key, train_ref.key, floor_n, seed, floor_labels is not None, DEFAULT_K, DEFAULT_SUBSETS,
              DEFAULT_SPLITS, __version__],

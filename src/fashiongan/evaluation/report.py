@@ -71,7 +71,11 @@ def protocol_line(result: dict[str, Any]) -> str:
         line += f"; floor: {floor['n']} real {floor['split']} images"
         if floor["overlaps_reference"]:
             line += " (drawn from the reference itself: optimistic)"
-    return line + f"; evaluator {p['evaluator']['sha256'][:12]}"
+    line += f"; evaluator {p['evaluator']['sha256'][:12]}"
+    generator = p.get("generator") or {}
+    if generator.get("checkpoint") == "best":  # a chosen checkpoint says how it was chosen, beside its numbers
+        line += f"; checkpoint best (step {generator.get('step')}: {generator.get('chosen_by', 'chosen in training')})"
+    return line
 
 
 def format_table(result: dict[str, Any]) -> str:

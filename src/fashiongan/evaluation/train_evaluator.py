@@ -49,7 +49,7 @@ class EvaluatorConfig:
     data_dir: str | None = same_as("data.data_dir")
     image_size: int = same_as("data.image_size")
     channels: int = same_as("data.channels")
-    epochs: int = option(DEFAULT_EPOCHS, "training epochs", low=1, flag="epochs")
+    epochs: int = option(DEFAULT_EPOCHS, "training epochs", low=1, high=1_000_000, flag="epochs")
     seed: int = same_as("train.seed")
     device: str = same_as("train.device")
 

@@ -49,6 +49,9 @@ class TrainingProgress:
     class_names: list[str] = field(default_factory=list)
     partial_sums: dict[str, float] = field(default_factory=dict)  # running sums of the unfinished epoch
     best_fid: float | None = None
+    best_holdout: float | None = None  # lowest held-out score so far (training/selection.py)
+    stale_scores: int = 0  # held-out scores since the best one (--patience)
+    next_select: int = 0  # images seen at which the next held-out score is due
     elapsed_s: float = 0.0  # training wall time spent (the --minutes budget counts this)
     modules: list[str] = field(default_factory=list)  # named modules saved in this checkpoint
     files: dict[str, str] = field(default_factory=dict)  # file name → SHA-256
@@ -62,7 +65,7 @@ class TrainingProgress:
         if unknown:
             raise UserError(f"checkpoint state {source} has unexpected fields: {sorted(unknown)}")
         progress = cls(**{k: v for k, v in data.items()})
-        for name in ("epoch", "step", "batch_in_epoch", "images_seen"):
+        for name in ("epoch", "step", "batch_in_epoch", "images_seen", "stale_scores", "next_select"):
             value = getattr(progress, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise UserError(f"checkpoint state {source}: {name} must be a non-negative integer; got {value!r}")
@@ -79,8 +82,10 @@ class TrainingProgress:
             raise UserError(f"checkpoint state {source}: partial_sums must map names to numbers")
         if not isinstance(progress.files, dict) or not all(isinstance(v, str) for v in progress.files.values()):
             raise UserError(f"checkpoint state {source}: files must map file names to SHA-256 strings")
-        if progress.best_fid is not None and not isinstance(progress.best_fid, (int, float)):
-            raise UserError(f"checkpoint state {source}: best_fid must be a number or null")
+        for name in ("best_fid", "best_holdout"):
+            value = getattr(progress, name)
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+                raise UserError(f"checkpoint state {source}: {name} must be a number or null")
         return progress
 
 
@@ -223,3 +228,15 @@ def load_training_state(folder: str | Path, progress: TrainingProgress | None = 
     if not isinstance(state, dict):
         raise UserError(f"checkpoint training state {folder / TRAINING_STATE_FILE} is not a dictionary")
     return state
+
+
+def describe_checkpoint(run_dir: str | Path, name: str) -> dict[str, Any]:
+    """Which point of training a checkpoint holds and, for ``best``, what chose it (for every number from it)."""
+    folder = resolve_checkpoint(run_dir, name)
+    progress = load_progress(folder)
+    facts: dict[str, Any] = {"step": progress.step, "images_seen": progress.images_seen, "epoch": progress.epoch}
+    if name == "best" and progress.best_holdout is not None:
+        facts["chosen_by"] = f"lowest held-out KID ({progress.best_holdout:.5g}) among the run's held-out scores"
+    elif name == "best" and progress.best_fid is not None:
+        facts["chosen_by"] = f"lowest in-training FID ({progress.best_fid:.4g}) on the evaluation reference split"
+    return facts

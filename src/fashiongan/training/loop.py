@@ -21,6 +21,7 @@ from fashiongan.run.checkpoint import save_checkpoint
 from fashiongan.training.ema import has_batchnorm, recompute_batchnorm
 from fashiongan.training.run_state import fixed_grid_inputs, training_state
 from fashiongan.training.schedule import apply_settings, step_settings
+from fashiongan.training.selection import score_holdout
 from fashiongan.training.session import Session, TrainResult
 from fashiongan.training.step import train_step
 from fashiongan.training.tracking import EpochMeter, finish_run_outputs, save_epoch_grid
@@ -38,6 +39,7 @@ def train(
     progress_bar: bool = True,
     on_step: Callable[[int], None] | None = None,
     data: ImageDataset | None = None,
+    holdout: ImageDataset | None = None,
 ) -> TrainResult:
     """Train a GAN as ``config`` says, writing everything into ``run_dir``.
 
@@ -45,13 +47,14 @@ def train(
     budget ``config.train.seconds`` is spent, whichever comes first. With ``resume``, continue the run in
     ``run_dir`` from its last checkpoint. SIGINT/SIGTERM (Ctrl-C) finish the current step, save, and return
     with ``interrupted=True``. ``on_step(step)`` is called after every step; ``data`` replaces the dataset
-    that ``config.data`` names (a notebook's own images, or tiny test data).
+    that ``config.data`` names (a notebook's own images, or tiny test data), and ``holdout`` the held-out
+    images that ``--holdout`` would carve from it.
 
     Under torchrun every rank calls this: each trains on its shard of every batch (``train.batch_size`` is
     per rank), and only rank 0 writes into ``run_dir`` (see training/data_parallel.py).
     """
     session = Session.start(config, Path(run_dir), resume=resume, progress_bar=progress_bar, on_step=on_step,
-                            data=data)
+                            data=data, holdout=holdout)
     run_dir, progress = session.run_dir, session.progress
     try:
         with session.signals:
@@ -68,6 +71,9 @@ def train(
         return TrainResult(run_dir, progress.epoch, interrupted=True, stop_reason=reason)
     if reason == "done":
         log.warning("run already has %d epochs and has spent its time budget; nothing to train", progress.epoch)
+    if reason == "patience":
+        log.info("stopped: %d held-out scores in a row without improvement; checkpoints/best holds the best "
+                 "(held-out KID %.5g)", config.train.patience, progress.best_holdout)
     if not distributed.is_main():
         return TrainResult(run_dir, progress.epoch, stop_reason="epochs" if reason == "done" else reason)
     records = read_jsonl(run_dir / "metrics.jsonl")
@@ -80,6 +86,8 @@ def finished(s: Session) -> str | None:
     epochs = s.config.epochs_or_default()
     if epochs is not None and s.progress.epoch >= epochs:
         return "epochs"
+    if s.out_of_patience:
+        return "patience"
     return "budget" if s.sync.exhausted(s.budget) else None
 
 
@@ -89,8 +97,11 @@ def run_epochs(s: Session) -> str:
         return "done"
     while True:
         epoch_start_rng = s.shuffle_rng.get_state()
-        batches = epoch_shard(s.images.shape[0], s.config.train.batch_size, s.shuffle_rng, s.state.recipe.rank,
-                              s.world_size)
+        num_images = s.images.shape[0]
+        batches = epoch_shard(num_images * s.repeats, s.config.train.batch_size, s.shuffle_rng,
+                              s.state.recipe.rank, s.world_size)
+        if s.repeats > 1:  # positions in the repeated epoch → images
+            batches = [batch.remainder(num_images) for batch in batches]
         meter = EpochMeter(s.progress.partial_sums, s.progress.batch_in_epoch)
         s.bar.set_description(f"epoch {s.progress.epoch + 1}")
         stop = run_batches(s, batches, meter)
@@ -154,6 +165,8 @@ def end_epoch(s: Session, meter: EpochMeter, partial: bool) -> None:
     s.progress.epoch, s.progress.batch_in_epoch, s.progress.partial_sums = epoch, 0, {}
     if distributed.is_main():
         write_epoch_outputs(s, record, epoch, last=finished(s) is not None)
+    if s.world_size > 1 and s.config.train.patience:  # rank 0 alone scores: the others learn its verdict
+        s.out_of_patience = distributed.all_reduce_max([float(s.out_of_patience)])[0] > 0
     distributed.barrier()  # the other ranks wait here, outside their time budget
     s.bar.set_postfix_str(meter.summary(record))
 
@@ -167,6 +180,10 @@ def write_epoch_outputs(s: Session, record: dict[str, Any], epoch: int, last: bo
         if s.health is not None and grid_labels is not None:
             s.health.check(grid, grid_labels, record)
     is_best = s.evaluator.run(s.state.sampler(), epoch, record, s.progress, last) if s.evaluator else False
+    if s.scorer is not None:  # the held-out choice replaces the evaluation's FID as the judge of "best"
+        is_best, s.out_of_patience = score_holdout(s.scorer, s.state.sampler(), s.progress, s.config.train, record,
+                                                   last)
+        last = last or s.out_of_patience
     if epoch % s.config.train.checkpoint_every == 0 or last:
         save(s, "last", s.shuffle_rng.get_state())
     if is_best:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -12,6 +13,7 @@ import torch
 from fashiongan import distributed
 from fashiongan.config import RunConfig, check_resume
 from fashiongan.data.dataset import ImageDataset
+from fashiongan.data.splits import hold_out, per_class_subset
 from fashiongan.errors import UserError
 from fashiongan.io import atomic_write_text, read_jsonl
 from fashiongan.run.checkpoint import (
@@ -38,6 +40,8 @@ def load_training_data(config: RunConfig, data: ImageDataset | None = None) -> I
     if (data.image_size, data.channels) != (config.data.image_size, config.data.channels):
         raise UserError(f"the data is {data.image_size} px with {data.channels} channels, but the config asks for "
                         f"{config.data.image_size} px with {config.data.channels}")
+    if config.data.per_class is not None:
+        data = per_class_subset(data, config.data.per_class, config.train.seed)
     if config.data.limit is not None:
         data = data.random_subset(config.data.limit, config.train.seed)
     return data
@@ -49,6 +53,25 @@ def check_and_prepare_run_dir(run_dir: Path, resume: bool, config: RunConfig) ->
         saved = load_run_config(run_dir)
         check_resume(saved, config, distributed.world_size(), trained_world_size(run_dir, saved))
     return prepare_run_dir(run_dir, resume, subfolders=("samples",))
+
+
+def split_holdout(config: RunConfig, data: ImageDataset, holdout: ImageDataset | None) -> tuple[
+        ImageDataset, ImageDataset | None]:
+    """(training images, held-out images): ``holdout`` when given, else ``--holdout`` per class carved out."""
+    if holdout is not None or config.data.holdout_per_class == 0:
+        return data, holdout
+    return hold_out(data, config.data.holdout_per_class, config.train.seed)
+
+
+def data_record(data: ImageDataset, holdout: ImageDataset | None) -> dict[str, Any]:
+    """``data.json``: how many images of each class the run trains on and holds out, and a digest of them."""
+    digest = hashlib.sha256(data.images.numpy().tobytes()).hexdigest()[:16]
+    record: dict[str, Any] = {"images": len(data), "class_names": list(data.class_names),
+                              "per_class": torch.bincount(data.labels, minlength=data.num_classes).tolist(),
+                              "images_sha256": digest}
+    if holdout is not None:
+        record["holdout_per_class"] = torch.bincount(holdout.labels, minlength=holdout.num_classes).tolist()
+    return record
 
 
 def rng_state() -> dict[str, Any]:
@@ -66,7 +89,7 @@ def training_state(state: GANState, shuffle_rng_state: torch.Tensor) -> dict[str
         "rng": rng_state(),
         "noise_rng": state.noise.get_state(),
         "shuffle_rng": shuffle_rng_state,
-    }
+    } | ({"ada": state.ada.state_dict()} if state.ada is not None else {})
 
 
 def restore_from_checkpoint(folder: Path, state: GANState, shuffle_rng: torch.Generator) -> TrainingProgress:
@@ -88,6 +111,8 @@ def restore_from_checkpoint(folder: Path, state: GANState, shuffle_rng: torch.Ge
         if "noise_rng" in saved:
             state.noise.set_state(saved["noise_rng"])
         shuffle_rng.set_state(saved["shuffle_rng"])
+        if state.ada is not None and "ada" in saved:  # absent: --augment ada switched on at resume
+            state.ada.load_state_dict(saved["ada"])
     except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
         raise UserError(f"checkpoint {folder} cannot be resumed ({type(exc).__name__}: {exc})") from None
     state.step = progress.step

@@ -16,6 +16,7 @@ from torch import nn
 from fashiongan.config import RunConfig
 from fashiongan.models.build import build_models
 from fashiongan.run.device import autocast_dtype
+from fashiongan.training.ada import AdaptiveAugment
 from fashiongan.training.augment import Augment, build_augment
 from fashiongan.training.ema import make_ema
 from fashiongan.training.losses import LOSSES, AdversarialLoss
@@ -60,6 +61,7 @@ class GANState:
     conditioning: float = 1.0  # label strength while blending labels in (1: fully conditional)
     extra_modules: dict[str, nn.Module] = field(default_factory=dict)
     augment_noise: torch.Generator | None = None  # data parallel: each rank's own augmentation RNG
+    ada: AdaptiveAugment | None = None  # --augment ada: the probability and what moves it
 
     def modules(self) -> dict[str, nn.Module]:
         """The named modules a checkpoint saves."""
@@ -103,7 +105,7 @@ def build_recipe(config: RunConfig, device: torch.device) -> Recipe:
         penalties=penalties,
         penalty_every=train.penalty_every,
         aux_weight=train.aux_weight,
-        augment=build_augment(train.augment),
+        augment=None if train.augment == "ada" else build_augment(train.augment),
         z_dim=config.model.z_dim,
         num_classes=config.model.num_classes if config.model.conditional else 0,
         device=device,
@@ -137,7 +139,11 @@ def build_state(config: RunConfig, device: torch.device) -> GANState:
     if config.train.compile:
         generator, discriminator = compile_models(generator, discriminator)
     noise = torch.Generator(device=device).manual_seed(config.train.seed + 1)
-    return GANState(generator, discriminator, opt_g, opt_d, build_recipe(config, device), noise, ema)
+    state = GANState(generator, discriminator, opt_g, opt_d, build_recipe(config, device), noise, ema)
+    if config.train.augment == "ada":
+        ops = tuple(op for op in config.train.ada_ops.split(",") if op)
+        state.ada = AdaptiveAugment(config.train.ada_target, config.train.ada_kimg, config.train.ada_interval, ops)
+    return state
 
 
 def compile_models(generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:

@@ -47,8 +47,11 @@ def critic(state: GANState, images: Tensor, labels: Tensor | None,
            discriminator: nn.Module | None = None) -> tuple[Tensor, Tensor | None]:
     """D (``state.discriminator`` unless given) on (augmented) images, under the recipe's precision."""
     recipe = state.recipe
+    rng = state.augment_noise if state.augment_noise is not None else state.noise
     if recipe.augment is not None:
-        images = recipe.augment(images, state.augment_noise if state.augment_noise is not None else state.noise)
+        images = recipe.augment(images, rng)
+    if state.ada is not None:
+        images = state.ada.augment(images, rng)
     with autocast(recipe.device, recipe.autocast_dtype):
         return split_output((discriminator if discriminator is not None else state.discriminator)(images, labels))
 
@@ -89,6 +92,7 @@ def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fa
     # D without its DDP wrapper: its weights are frozen here, and a wrapped forward would wait for a
     # gradient all-reduce that G's backward never triggers. G's wrapper still averages G's gradients.
     discriminator = bare(state.discriminator)
+    trainable = [p.requires_grad for p in discriminator.parameters()]  # FreezeD keeps some frozen throughout
     set_requires_grad(discriminator, False)  # G's backward need not fill D's gradients
     try:
         fake_logits, fake_classes = critic(state, fake, fake_labels, discriminator)
@@ -105,7 +109,8 @@ def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fa
         loss.backward()
         state.opt_g.step()
     finally:
-        set_requires_grad(discriminator, True)
+        for parameter, flag in zip(discriminator.parameters(), trainable, strict=True):
+            parameter.requires_grad_(flag)
     return stats
 
 
@@ -124,6 +129,9 @@ def train_step(state: GANState, real: Tensor, real_labels: Tensor | None, ema_be
         fake = state.generator(z, fake_labels)  # (B, C, H, W)
     stats = discriminator_step(state, real, real_labels, fake.detach(), fake_labels)
     stats |= generator_step(state, real, real_labels, fake, fake_labels)
+    if state.ada is not None:  # after both updates: one step sees one p
+        stats["augment_p"] = torch.tensor(state.ada.p, dtype=torch.float64)
+        state.ada.observe(stats["d_real_sign"], real.shape[0] * recipe.world_size, recipe.world_size)
     if state.generator_ema is not None:
         update_ema(state.generator_ema, bare(state.generator), ema_beta)
     state.step += 1

@@ -183,9 +183,9 @@ class GridHealth:
             log.warning("epoch %d: the grid's samples fall into only %d of %d classes (mode collapse?)",
                         record["epoch"], used, self.num_classes)
         sign = record.get("d_real_sign")
-        if sign is not None and sign > self.OVERFIT_SIGN and record["epoch"] >= 2:
+        if sign is not None and sign > self.OVERFIT_SIGN and record["epoch"] >= 2 and "augment_p" not in record:
             log.warning("epoch %d: D is sure of almost every real image (E[sign D(real)] = %.2f > %.1f): it may be "
-                        "overfitting; try --augment translation,cutout or more data", record["epoch"], sign,
+                        "overfitting; try --augment ada, or more data", record["epoch"], sign,
                         self.OVERFIT_SIGN)
 
 

@@ -9,13 +9,25 @@ from PIL import Image
 
 from fashiongan.io import atomic_path
 
+MAX_FRAMES = 200
+
+
+def evenly_spaced(frames: Sequence[str | Path], count: int = MAX_FRAMES) -> list[str | Path]:
+    """At most ``count`` of ``frames``, evenly spread, always keeping the first and the last."""
+    if len(frames) <= count:
+        return list(frames)
+    picks = sorted({round(i * (len(frames) - 1) / (count - 1)) for i in range(count)})
+    return [frames[i] for i in picks]
+
 
 def make_gif(
     frames: Sequence[str | Path], path: str | Path, duration_ms: int = 300, min_width: int = 400
 ) -> Path | None:
-    """Animate PNG ``frames`` into a looping GIF, enlarged (nearest) to at least ``min_width`` px."""
+    """Animate PNG ``frames`` (at most ``MAX_FRAMES``, evenly spread) into a looping GIF, enlarged (nearest)
+    to at least ``min_width`` px: a long run's GIF stays a few megabytes."""
     if not frames:
         return None
+    frames = evenly_spaced(frames)
     images = []
     for frame in frames:
         with Image.open(frame) as picture:

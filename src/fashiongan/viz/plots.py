@@ -40,7 +40,7 @@ def plot_curves(
 
 
 def plot_training(records: Sequence[dict[str, Any]], run_dir: str | Path) -> list[Path]:
-    """losses.png, accuracy.png and (when evaluations ran) fid.png in ``run_dir``."""
+    """losses.png, accuracy.png, and where the run recorded them augment.png, holdout.png and fid.png."""
     run_dir = Path(run_dir)
     made = [
         plot_curves(records, {"d_loss": "discriminator", "g_loss": "generator"}, run_dir / "losses.png",
@@ -49,5 +49,12 @@ def plot_training(records: Sequence[dict[str, Any]], run_dir: str | Path) -> lis
                     run_dir / "accuracy.png", "Discriminator accuracy per epoch", "accuracy", (0.0, 1.05)),
         plot_curves(records, {"fid": "FID (evaluator features)"}, run_dir / "fid.png",
                     "FID during training (lower is better)", "FID"),
+        plot_curves(records, {"augment_p": "augmentation probability p", "d_real_sign": "E[sign D(real)]"},
+                    run_dir / "augment.png", "Adaptive augmentation", "value", (-1.05, 1.05))
+        if any("augment_p" in r for r in records) else None,
+        plot_curves(records, {"holdout_copies": "share of copies"}, run_dir / "holdout.png",
+                    "Held-out checks (copies: about 0.01 when the generator does not copy)", "share", (0.0, 1.0)),
+        plot_curves(records, {"holdout_kid": "held-out KID"}, run_dir / "holdout_kid.png",
+                    "Held-out KID (checkpoints/best keeps the lowest)", "KID"),
     ]
     return [p for p in made if p is not None]
