@@ -34,6 +34,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         "train.batch_size": 64,
         "train.seconds": 600.0,  # ten minutes unless --minutes/--seconds say otherwise
     },
+    "fewshot": {  # 10-1,000 images per class (docs/fewshot.md): fmnist-best with adaptive augmentation
+        **MODERN_ENGINE,
+        "model.g_channels": 64,
+        "model.d_channels": 32,
+        "model.d_depth": 1,
+        "train.batch_size": 64,
+        "train.augment": "ada",
+        "train.epoch_images": 20_000,  # records, grids and checkpoints every 20,000 images, whatever the data size
+        "train.seconds": 600.0,
+    },
     "folder-best": {
         **MODERN_ENGINE,
         "data.source": "",  # must be given with --data DIR
