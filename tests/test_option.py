@@ -93,7 +93,7 @@ def test_registry_backed_choices_agree_with_the_registries():
     from fashiongan.training.losses import LOSSES as LOSS_REGISTRY
 
     assert set(LOSSES) == set(LOSS_REGISTRY) and set(AUGMENTS) == set(AUGMENTATIONS)
-    assert ADA_OP_GROUPS == tuple(ADA_OPS)
+    assert tuple(ADA_OPS) == ADA_OP_GROUPS
     assert declaration("train.loss")[0].metadata["choices"] == LOSSES
     classify = {key: f for key, f, _ in options_of(ClassifyConfig)}
     assert set(classify["preset"].metadata["choices"]) == set(CLASSIFIERS)

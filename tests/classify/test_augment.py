@@ -25,5 +25,5 @@ def test_classic_keeps_shape_and_range_is_seeded_and_changes_images():
 def test_none_only_scales_and_unknown_names_are_user_errors():
     images = banded(4, 2, 0).images
     assert torch.equal(augment_batch(images, "none", torch.Generator()), scale_to_unit(images))
-    with pytest.raises(UserError, match="--augment must be one of none, classic; got 'mixup'"):
+    with pytest.raises(UserError, match="--augment must be one of none, classic, strong; got 'mixup'"):
         check_augment("mixup")

@@ -9,7 +9,14 @@ import torch
 
 import fashiongan
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource, synthetic_labels
+from fashiongan.classify.synthetic import (
+    ConfidenceFilter,
+    SyntheticMixer,
+    SyntheticSource,
+    draw_from_pool,
+    pool_counts,
+    synthetic_labels,
+)
 from fashiongan.classify.train import train_classifier
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.splits import Splits
@@ -117,3 +124,57 @@ def test_a_filtered_mixer_gives_a_subset_of_the_unfiltered_draw(gan_run: Path):
     assert len(SyntheticMixer(source, 2.0, "fresh", 0, keep_all).for_epoch(real, 0)) == len(everything)
     reject_all = ConfidenceFilter(FixedLogits(torch.zeros(256, 4)), 0.3, torch.device("cpu"))
     assert len(SyntheticMixer(source, 2.0, "fresh", 0, reject_all).for_epoch(real, 0)) == 0
+
+
+def test_a_pool_gives_each_epoch_its_class_counts_without_repeats():
+    pool = banded(40, 4, 5)  # 10 of each class
+    counts = pool_counts(pool, [3, 12, 0, 10])
+    assert counts == [3, 10, 0, 10]  # at most what the pool holds
+    drawn = draw_from_pool(pool, [3, 12, 0, 10], seed=1)
+    assert torch.bincount(drawn.labels, minlength=4).tolist() == counts
+    assert len(image_keys(drawn.images)) == len(drawn)  # no image twice
+    assert torch.equal(drawn.images, draw_from_pool(pool, [3, 12, 0, 10], seed=1).images)
+    assert not torch.equal(drawn.images, draw_from_pool(pool, [3, 12, 0, 10], seed=2).images)
+    mixer = SyntheticMixer(None, 0.5, "fresh", seed=0, pool=pool)
+    real = banded(8, 4, 0)
+    assert mixer.per_epoch(real) == 4 and len(mixer.for_epoch(real, 0)) == 4
+    assert not torch.equal(mixer.for_epoch(real, 0).images, mixer.for_epoch(real, 1).images)
+
+
+def test_a_classifier_counts_the_real_and_pool_images_it_is_shown(tmp_path: Path):
+    splits = Splits(banded(32, 4, 1), banded(8, 4, 2), banded(16, 4, 3), "official")
+    pool = banded(40, 4, 5)
+    config = ClassifyConfig(preset="small-cnn", epochs=3, batch_size=10, synthetic_ratio=0.5, device="cpu")
+    metrics = train_classifier(config, tmp_path / "mixed", splits=splits, progress_bar=False, pool=pool).metrics
+    assert metrics["real_images_shown"] == 3 * 32 and metrics["synthetic_images_shown"] == 3 * 16
+    assert metrics["steps"] == 3 * (48 // 10)  # the tail joins the last batch: every image once per epoch
+    config.synthetic_only, config.synthetic_ratio = True, 1.0
+    metrics = train_classifier(config, tmp_path / "only", splits=splits, progress_bar=False, pool=pool).metrics
+    assert metrics["real_images_shown"] == 0 and metrics["synthetic_images_shown"] == 3 * 32
+    with pytest.raises(UserError, match="--synthetic-only needs --synthetic GAN_RUN"):
+        train_classifier(config, tmp_path / "none", splits=splits, progress_bar=False)
+
+
+def test_the_best_checkpoint_can_be_sampled(gan_run: Path, tmp_path: Path):
+    import shutil
+
+    best = tmp_path / "run"
+    shutil.copytree(gan_run, best)
+    with pytest.raises(UserError, match="no 'best' checkpoint"):
+        SyntheticSource.open(best, ["class0"], torch.device("cpu"), checkpoint="best")
+    shutil.copytree(best / "checkpoints" / "last", best / "checkpoints" / "best")
+    source = SyntheticSource.open(best, ["class0"], torch.device("cpu"), checkpoint="best")
+    assert source.draw(torch.tensor([0, 0]), 3).images.shape == (2, 1, 28, 28)
+    with pytest.raises(UserError, match="--synthetic-checkpoint must be one of last, best"):
+        SyntheticSource.open(best, ["class0"], torch.device("cpu"), checkpoint="ema")
+
+
+def test_bf16_autocast_trains_and_scores(tmp_path: Path):
+    splits = Splits(banded(32, 4, 1), banded(8, 4, 2), banded(16, 4, 3), "official")
+    config = ClassifyConfig(preset="small-cnn", epochs=1, batch_size=16, precision="bf16", device="cpu")
+    metrics = train_classifier(config, tmp_path / "bf16", splits=splits, progress_bar=False).metrics
+    assert 0 <= metrics["test_accuracy"] <= 1 and metrics["config"]["precision"] == "bf16"
+
+
+def image_keys(images: torch.Tensor) -> set[bytes]:
+    return {image.numpy().tobytes() for image in images}

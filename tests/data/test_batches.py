@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from fashiongan.data.batches import epoch_order, gather_batch
+from fashiongan.data.batches import epoch_order, epoch_shard, gather_batch
 
 
 def test_epoch_order_drops_the_ragged_batch_and_does_not_depend_on_the_device_argument():
@@ -15,6 +15,14 @@ def test_epoch_order_drops_the_ragged_batch_and_does_not_depend_on_the_device_ar
     assert len(set(torch.cat(a).tolist())) == 8  # no index twice in an epoch
     reference = torch.randperm(10, generator=torch.Generator().manual_seed(3))[:8]
     assert torch.equal(torch.cat(a), reference)  # the order checkpoints already saved stays the same
+
+
+def test_keep_tail_shows_every_item_once_with_the_same_order():
+    kept = epoch_order(10, 4, torch.Generator().manual_seed(3), keep_tail=True)
+    assert [len(x) for x in kept] == [4, 6]  # the ragged tail joins the last full batch
+    assert torch.equal(torch.cat(kept), torch.randperm(10, generator=torch.Generator().manual_seed(3)))
+    assert [len(x) for x in epoch_shard(6, 4, torch.Generator(), keep_tail=True)] == [6]
+    assert [len(x) for x in epoch_order(8, 4, torch.Generator(), keep_tail=True)] == [4, 4]
 
 
 def test_one_batch_when_the_data_is_smaller_than_a_batch():

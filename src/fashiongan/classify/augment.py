@@ -1,17 +1,19 @@
-"""Classic augmentation on whole batches, as tensor ops on the device: flips and small shifts (crops).
+"""Augmentation of classifier batches, as tensor ops on the device: classic (flips and small shifts) or strong.
 
-The flip-and-shift itself (data/transforms.py) is shared with the evaluator's training recipe.
+The flip-and-shift itself (data/transforms.py) is shared with the evaluator's training recipe; the strong
+policy (a TrivialAugment op and random erasing) is in strong_augment.py.
 """
 
 from __future__ import annotations
 
 import torch
 
+from fashiongan.classify.strong_augment import strong
 from fashiongan.data.transforms import random_flip_and_shift
 from fashiongan.errors import UserError
 from fashiongan.models.layers import scale_to_unit
 
-AUGMENTS = ("none", "classic")
+AUGMENTS = ("none", "classic", "strong")
 MAX_SHIFT_28 = 2  # pixels at 28 px; scaled with the image size (a 2/28 crop-and-pad)
 
 
@@ -33,7 +35,9 @@ def classic(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 def augment_batch(images: torch.Tensor, name: str, generator: torch.Generator) -> torch.Tensor:
-    """uint8 batch -> float [-1, 1] batch, augmented as ``name`` says ("none" or "classic")."""
+    """uint8 batch -> float [-1, 1] batch, augmented as ``name`` says ("none", "classic" or "strong")."""
     if name == "classic":
         return classic(images, generator)
+    if name == "strong":
+        return strong(scale_to_unit(images), generator)
     return scale_to_unit(images)

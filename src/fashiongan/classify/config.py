@@ -13,7 +13,7 @@ from typing import Any
 
 from fashiongan.classify.augment import AUGMENTS
 from fashiongan.classify.model import PRESETS, get_preset
-from fashiongan.classify.synthetic import MODES
+from fashiongan.classify.synthetic import CHECKPOINTS, MODES
 from fashiongan.config import DataConfig, same_as
 from fashiongan.errors import UserError
 from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
@@ -43,13 +43,18 @@ class ClassifyConfig:
     lr: float | None = option(None, "peak learning rate of the one-cycle schedule (default: the preset's)",
                               above=0.0, below=1.0, flag="lr")
     weight_decay: float = option(5e-4, "AdamW weight decay", low=0.0, high=1.0)
-    augment: str = option("none", "classic: random flips and shifts of up to 2/28 of the side", choices=AUGMENTS,
-                          flag="augment")
+    augment: str = option("none", "classic: random flips and shifts of up to 2/28 of the side; strong: a flip, "
+                          "one TrivialAugment op and random erasing", choices=AUGMENTS, flag="augment")
     synthetic: str | None = option(None, "mix in images from this conditional GAN run folder", flag="synthetic")
     synthetic_ratio: float = option(1.0, "synthetic images per real image, each epoch", above=0.0, high=100.0,
                                     flag="synthetic-ratio")
     synthetic_mode: str = option("fresh", "fresh: new GAN images every epoch; cached: one set reused",
                                  choices=MODES, flag="synthetic-mode")
+    synthetic_checkpoint: str = option("last", "the GAN checkpoint to sample: last, or best (the held-out choice "
+                                       "of a run trained with --holdout)", choices=CHECKPOINTS,
+                                       flag="synthetic-checkpoint")
+    synthetic_only: bool = option(False, "train on the synthetic images alone, ratio x the real count each "
+                                  "epoch (the Classification Accuracy Score's setting)", flag="synthetic-only")
     synthetic_filter: str | None = option(None, "keep only GAN images this classifier run assigns to the class "
                                           "asked for", flag="synthetic-filter")
     synthetic_min_confidence: float = option(0.5, "with --synthetic-filter: the probability it must give that "
@@ -59,6 +64,7 @@ class ClassifyConfig:
     per_class: int | None = option(None, "train on N seeded images per class", low=1, flag="per-class")
     val_fraction: float = option(0.1, "share of the training images held out for validation", above=0.0,
                                  below=1.0, flag="val-fraction")
+    precision: str = same_as("train.precision")  # the study trains in bf16 where the CPU has it (twice as fast)
     seed: int = same_as("train.seed", high=MAX_CLASSIFIER_SEED)  # synthetic noise seeds are derived from it
     device: str = same_as("train.device")
 

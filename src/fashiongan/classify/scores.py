@@ -10,19 +10,22 @@ from torch import nn
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.evaluation.classes import confusion_matrix
 from fashiongan.models.layers import scale_to_unit
+from fashiongan.run.device import autocast
 
 
 @torch.no_grad()
 def predict_labels(
-    model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 1000
+    model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 1000,
+    dtype: torch.dtype | None = None,
 ) -> torch.Tensor:
-    """Predicted labels (N,) of uint8 ``images`` (N, C, H, W), the model in eval mode."""
+    """Predicted labels (N,) of uint8 ``images`` (N, C, H, W), the model in eval mode (``dtype`` autocast)."""
     model.eval()
     predictions = []
     for start in range(0, len(images), batch_size):
         batch = scale_to_unit(images[start : start + batch_size].to(device)).contiguous(
             memory_format=torch.channels_last)
-        logits = model(batch)
+        with autocast(device, dtype):
+            logits = model(batch).float()
         predictions.append((logits[:, 0] > 0).long() if logits.shape[1] == 1 else logits.argmax(1))
     return torch.cat(predictions).cpu() if predictions else torch.empty(0, dtype=torch.int64)
 
@@ -31,9 +34,10 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def score(model: nn.Module, data: ImageDataset, device: torch.device) -> dict[str, Any]:
+def score(model: nn.Module, data: ImageDataset, device: torch.device, dtype: torch.dtype | None = None
+          ) -> dict[str, Any]:
     """accuracy, confusion_matrix and per_class {name: precision, recall, f1, support} on ``data``."""
-    predicted = predict_labels(model, data.images, device)
+    predicted = predict_labels(model, data.images, device, dtype=dtype)
     confusion = torch.from_numpy(confusion_matrix(data.labels.numpy(), predicted.numpy(), data.num_classes))
     per_class = {}
     for k, name in enumerate(data.class_names):

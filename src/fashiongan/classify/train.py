@@ -28,16 +28,17 @@ from fashiongan import distributed
 from fashiongan.classify.augment import augment_batch
 from fashiongan.classify.checkpoint import Progress, load_checkpoint, load_run, save_checkpoint
 from fashiongan.classify.config import ClassifyConfig, check_resumable
+from fashiongan.classify.mixing import build_mixer, epoch_data
 from fashiongan.classify.model import build_classifier, classification_loss
 from fashiongan.classify.plots import plot_classifier_curves
 from fashiongan.classify.scores import score
-from fashiongan.classify.synthetic import ConfidenceFilter, SyntheticMixer, SyntheticSource
+from fashiongan.classify.synthetic import SyntheticMixer
 from fashiongan.data.batches import epoch_shard
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.data.splits import Splits, load_splits
 from fashiongan.errors import UserError
 from fashiongan.io import append_jsonl, read_jsonl, write_json
-from fashiongan.run.device import resolve_device
+from fashiongan.run.device import autocast, autocast_dtype, resolve_device
 from fashiongan.run.prepare import prepare_run_dir
 from fashiongan.run.schedule import one_cycle_lr
 from fashiongan.viz.confusion import plot_confusion_matrix
@@ -59,38 +60,6 @@ def _prepare_run_dir(run_dir: Path, resume: bool, config: ClassifyConfig) -> Non
     prepare_run_dir(run_dir, resume, kind="classifier run", restart=False, finished_file="metrics.json")
 
 
-def _mixer(config: ClassifyConfig, train: ImageDataset, device: torch.device) -> SyntheticMixer | None:
-    if config.synthetic is None:
-        return None
-    source = SyntheticSource.open(config.synthetic, train.class_names, device, config.synthetic_truncation)
-    source.check_shape(train)
-    confidence_filter = None
-    if config.synthetic_filter is not None:
-        from fashiongan.classify.predict import load_classifier
-
-        model, _, names = load_classifier(config.synthetic_filter, str(device))
-        if names != train.class_names:
-            raise UserError(f"--synthetic-filter {config.synthetic_filter} knows classes {names}, "
-                            f"not the data's {train.class_names}")
-        confidence_filter = ConfidenceFilter(model, config.synthetic_min_confidence, device)
-    return SyntheticMixer(source, config.synthetic_ratio, config.synthetic_mode, config.seed, confidence_filter)
-
-
-def _epoch_data(train: ImageDataset, mixer: SyntheticMixer | None, epoch: int, cap: int | None) -> ImageDataset:
-    """The epoch's images: the real ones plus this epoch's synthetic ones.
-
-    With a step budget (``cap`` images left), a seeded share of the real images is taken first, so no
-    synthetic image is drawn that the budget could not use.
-    """
-    if mixer is None:
-        return train
-    if cap is not None and len(train) * (1 + mixer.ratio) > cap:
-        train = train.random_subset(max(1, int(cap / (1 + mixer.ratio))), seed=mixer.seed * 7919 + epoch)
-    fake = mixer.for_epoch(train, epoch)
-    return ImageDataset(torch.cat([train.images, fake.images]), torch.cat([train.labels, fake.labels]),
-                        list(train.class_names))
-
-
 @dataclass
 class Loop:
     """What one epoch needs: model, optimizer, RNGs, the budget."""
@@ -103,6 +72,7 @@ class Loop:
     augment_rng: torch.Generator
     total_steps: int  # per the epoch budget (unused with --minutes)
     forward: nn.Module | None = None  # what the steps call: the model, or its DDP wrapper under torchrun
+    dtype: torch.dtype | None = None  # autocast dtype of the forward pass (None: fp32)
 
     @property
     def global_batch(self) -> int:
@@ -126,14 +96,17 @@ class Loop:
         return (self.config.max_steps - progress.step) * self.global_batch
 
 
-def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> dict[str, float]:
-    """One shuffled pass over ``data`` (stops early when a --minutes budget runs out); mean loss and accuracy."""
+def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm, real_count: int | None = None
+              ) -> dict[str, float]:
+    """One shuffled pass over ``data`` (stops early when a --minutes budget runs out): mean loss and accuracy,
+    and how many real (the first ``real_count`` of ``data``) and synthetic images the steps were shown."""
     forward = loop.forward or loop.model
     forward.train()
-    total_loss, correct, seen = 0.0, 0, 0
+    total_loss, correct, seen, real_seen = 0.0, 0, 0, 0
+    real_count = len(data) if real_count is None else real_count
     peak = loop.config.lr or 1e-3
     batches = epoch_shard(len(data), loop.config.batch_size or 128, loop.shuffle_rng, distributed.rank(),
-                          distributed.world_size())
+                          distributed.world_size(), keep_tail=True)  # one process: every image once per epoch
     for indices in batches:
         started = time.perf_counter()
         for group in loop.optimizer.param_groups:
@@ -141,8 +114,9 @@ def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> 
         images = data.images[indices].to(loop.device, non_blocking=True)
         labels = data.labels[indices].to(loop.device, non_blocking=True)
         x = augment_batch(images, loop.config.augment, loop.augment_rng).contiguous(memory_format=torch.channels_last)
-        logits = forward(x)
-        loss = classification_loss(logits, labels)
+        with autocast(loop.device, loop.dtype):
+            logits = forward(x)
+        loss = classification_loss(logits.float(), labels)
         loop.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         loop.optimizer.step()
@@ -150,6 +124,7 @@ def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> 
         total_loss += loss.item() * len(indices)
         correct += int((predicted == labels).sum())
         seen += len(indices)
+        real_seen += int((indices < real_count).sum())
         progress.step += 1
         progress.seconds += time.perf_counter() - started
         if loop.config.minutes is not None and distributed.world_size() > 1:  # one clock: every rank stops together
@@ -163,24 +138,26 @@ def run_epoch(loop: Loop, data: ImageDataset, progress: Progress, bar: tqdm) -> 
                                         "seen": torch.tensor(float(seen))})  # means of sums: the ratios are global
     seen_all = max(1.0, float(sums["seen"]))
     return {"train_loss": round(float(sums["loss"]) / seen_all, 5),
-            "train_accuracy": round(float(sums["correct"]) / seen_all, 5)}
+            "train_accuracy": round(float(sums["correct"]) / seen_all, 5),
+            "real_shown": real_seen, "synthetic_shown": seen - real_seen}  # this rank's
 
 
-def _setup(config: ClassifyConfig, splits: Splits, device: torch.device) -> Loop:
+def _setup(config: ClassifyConfig, splits: Splits, device: torch.device, mixer: SyntheticMixer | None) -> Loop:
     train = splits.train
     torch.manual_seed(config.seed)
     model = build_classifier(config.preset, train.channels, train.image_size, train.num_classes)
     model = model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr or 1e-3, weight_decay=config.weight_decay)
     world = distributed.world_size()
-    real_per_epoch = len(train) * (1 + (config.synthetic_ratio if config.synthetic else 0))
-    steps_per_epoch = max(1, int(real_per_epoch) // min((config.batch_size or 128) * world, int(real_per_epoch)))
+    per_epoch = (0 if config.synthetic_only else len(train)) + (mixer.per_epoch(train) if mixer else 0)
+    steps_per_epoch = max(1, per_epoch // max(1, min((config.batch_size or 128) * world, per_epoch)))
     forward = None
     if world > 1:  # DDP broadcasts rank 0's initial weights, then averages gradients every step
         forward = nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
     augment_seed = config.seed + 1 + 7919 * distributed.rank()  # ranks flip and shift their images differently
     return Loop(model, optimizer, config, device, torch.Generator().manual_seed(config.seed),
-                torch.Generator().manual_seed(augment_seed), (config.epochs or 1) * steps_per_epoch, forward)
+                torch.Generator().manual_seed(augment_seed), (config.epochs or 1) * steps_per_epoch, forward,
+                autocast_dtype(config.precision, device))
 
 
 def train_classifier(
@@ -192,12 +169,16 @@ def train_classifier(
     progress_bar: bool = True,
     command: str = "",
     plots: bool = True,
+    pool: ImageDataset | None = None,
 ) -> ClassifyResult:
     """Train a classifier as ``config`` says, writing everything into ``run_dir``.
 
     ``splits`` replaces the data ``config`` names (the study passes its per-cell subsets; tests pass tiny
     data). With ``resume``, continue from the last checkpoint (``epochs``/``minutes`` are the totals).
     ``plots=False`` skips the PNGs (the study trains hundreds of classifiers and reads only metrics.json).
+    ``pool``, a fixed set of labelled extra images (a GAN's samples drawn once, pseudo-labelled images),
+    replaces sampling ``config.synthetic``: each epoch draws ``synthetic_ratio`` x n_c images of class c from
+    it (pass the same pool again to resume).
     Ctrl-C keeps the last epoch's checkpoint and returns ``interrupted=True``.
     """
     run_dir = Path(run_dir)
@@ -205,8 +186,8 @@ def train_classifier(
     device = distributed.init(resolve_device(config.device))  # a no-op unless torchrun started several ranks
     if splits is None:
         splits = load_splits(config.data_config(), config.val_fraction, config.seed, config.per_class)
-    mixer = _mixer(config, splits.train, device)  # fail fast on a bad --synthetic, before the folder is made
-    loop = _setup(config, splits, device)  # builds the model: a preset that does not fit the data fails here
+    mixer = build_mixer(config, splits.train, device, pool)  # fail fast on a bad --synthetic, before the folder is made
+    loop = _setup(config, splits, device, mixer)  # builds the model: a preset that does not fit the data fails here
     distributed.main_only(lambda: _prepare_run_dir(run_dir, resume, config))
     progress = load_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng) \
         if resume else Progress()
@@ -220,8 +201,9 @@ def train_classifier(
     with tqdm(total=total, initial=progress.step, disable=not show, unit="step", dynamic_ncols=True) as bar:
         try:
             while progress.epoch < epochs and not loop.out_of_time(progress):
-                data = _epoch_data(splits.train, mixer, progress.epoch, loop.images_left(progress))
-                record = run_epoch(loop, data, progress, bar)
+                data, real_count = epoch_data(splits.train, mixer, progress.epoch, loop.images_left(progress),
+                                               config.synthetic_only)
+                record = run_epoch(loop, data, progress, bar, real_count)
                 progress.epoch += 1
                 distributed.main_only(lambda record=record: end_epoch(run_dir, loop, splits, progress, record, bar))
         except KeyboardInterrupt:
@@ -234,7 +216,7 @@ def train_classifier(
 def end_epoch(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, record: dict[str, float],
               bar: tqdm) -> None:
     """Validate, then save the checkpoint and the epoch's line of history.jsonl (rank 0's job)."""
-    val_accuracy = score(loop.model, splits.val, loop.device)["accuracy"] if len(splits.val) else None
+    val_accuracy = score(loop.model, splits.val, loop.device, loop.dtype)["accuracy"] if len(splits.val) else None
     record = {"epoch": progress.epoch, "step": progress.step, **record, "val_accuracy": val_accuracy,
               "lr": loop.optimizer.param_groups[0]["lr"], "seconds": round(progress.seconds, 1)}
     save_checkpoint(run_dir, loop.model, loop.optimizer, loop.shuffle_rng, loop.augment_rng, progress,
@@ -246,14 +228,16 @@ def end_epoch(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, rec
 def finish(run_dir: Path, loop: Loop, splits: Splits, progress: Progress, mixer: SyntheticMixer | None,
            command: str, plots: bool = True) -> dict[str, Any]:
     """Score the final model on the test split; write metrics.json, the confusion matrix and the curves."""
-    test = score(loop.model, splits.test, loop.device)
+    test = score(loop.model, splits.test, loop.device, loop.dtype)
     history = read_jsonl(run_dir / "history.jsonl")
     metrics = {
         "test_accuracy": test["accuracy"], "val_accuracy": history[-1]["val_accuracy"] if history else None,
         "per_class": test["per_class"], "confusion_matrix": test["confusion_matrix"],
         "class_names": splits.train.class_names, "test_images": len(splits.test), "test_split": splits.test_source,
         "train_images": len(splits.train), "val_images": len(splits.val),
-        "synthetic_per_epoch": round(len(splits.train) * loop.config.synthetic_ratio) if mixer else 0,
+        "synthetic_per_epoch": mixer.per_epoch(splits.train) if mixer else 0,
+        "real_images_shown": sum(r.get("real_shown", 0) for r in history),
+        "synthetic_images_shown": sum(r.get("synthetic_shown", 0) for r in history),
         "epochs": progress.epoch, "steps": progress.step, "train_seconds": round(progress.seconds, 1),
         "command": command, "config": loop.config.to_dict(), "device": str(loop.device),
         "torch_threads": torch.get_num_threads(), "torch_version": torch.__version__,

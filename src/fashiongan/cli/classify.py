@@ -52,6 +52,8 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
     if "synthetic" not in given and any(k in given for k in ("synthetic_ratio", "synthetic_mode",
                                                              "synthetic_truncation")):
         raise UserError("--synthetic-ratio, --synthetic-mode and --synthetic-truncation need --synthetic GAN_RUN")
+    if "synthetic" not in given and any(k in given for k in ("synthetic_checkpoint", "synthetic_only")):
+        raise UserError("--synthetic-checkpoint and --synthetic-only need --synthetic GAN_RUN")
     for key in ("data", "synthetic", "synthetic_filter"):
         if given.get(key) not in (None, "fmnist"):
             given[key] = str(Path(given[key]).expanduser().resolve())

@@ -8,12 +8,16 @@ from fashiongan.errors import UserError
 
 
 def epoch_order(
-    num_items: int, batch_size: int, generator: torch.Generator, device: torch.device | str | None = None
+    num_items: int, batch_size: int, generator: torch.Generator, device: torch.device | str | None = None,
+    keep_tail: bool = False,
 ) -> list[torch.Tensor]:
     """One epoch of shuffled index batches from ``generator`` (a dedicated RNG, saved for exact resume).
 
     Batches are all the same size: the last partial batch is dropped when there is more than one batch,
-    so BatchNorm never sees a batch of one and the per-step cost stays constant. The permutation is drawn
+    so BatchNorm never sees a batch of one and the per-step cost stays constant. With ``keep_tail`` it
+    joins the last full batch instead (that one is then up to twice as large), so every item is shown
+    exactly once per epoch: the classifiers' rule, which the study's equal-exposure count relies on.
+    The permutation is drawn
     on the CPU (the same order on every device, so a resume is exact anywhere) and, with ``device``, moved
     there in one copy per epoch: the batches are views of it and a step sends no indices to the device.
     """
@@ -22,20 +26,24 @@ def epoch_order(
     if device is not None:
         order = order.to(device)
     num_batches = max(1, num_items // batch_size)
-    return list(order[: num_batches * batch_size].view(num_batches, batch_size).unbind(0))
+    batches = list(order[: num_batches * batch_size].view(num_batches, batch_size).unbind(0))
+    if keep_tail and num_batches * batch_size < num_items:
+        batches[-1] = order[(num_batches - 1) * batch_size :]
+    return batches
 
 
 def epoch_shard(num_items: int, batch_size: int, generator: torch.Generator, rank: int = 0,
-                world_size: int = 1) -> list[torch.Tensor]:
+                world_size: int = 1, keep_tail: bool = False) -> list[torch.Tensor]:
     """This rank's batches of one epoch when ``world_size`` processes train together (data parallel).
 
     Every rank draws the same permutation from the shared ``generator`` and cuts it into global batches of
     ``batch_size × world_size``; rank r takes the r-th slice of each. So the ranks' batches are disjoint, their
     union at each step is the batch one process would take with the global batch size, and every rank does
     the same number of steps: the tail that does not fill a global batch is dropped (it changes each epoch).
+    ``keep_tail`` (one process only) keeps it in the last batch (``epoch_order``).
     """
     if world_size == 1:
-        return epoch_order(num_items, batch_size, generator)
+        return epoch_order(num_items, batch_size, generator, keep_tail=keep_tail)
     per_rank = min(batch_size, num_items // world_size)
     if per_rank < 1:
         raise UserError(f"{num_items} training images cannot be shared among {world_size} ranks; use more data "
