@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from fashiongan.classify.config import ClassifyConfig
-from fashiongan.classify.study import StudyPlan, run_study
-from fashiongan.classify.study_report import write_report
+from fashiongan.classify.study_v1 import StudyPlan, run_study
+from fashiongan.classify.study_v1_report import write_report
 from fashiongan.classify.train import train_classifier
 from fashiongan.data.fashion_mnist import locate_fashion_mnist
 
@@ -25,7 +25,7 @@ def test_small_cnn_on_100_images_per_class_beats_chance_by_far(tmp_path: Path):
     assert metrics["test_accuracy"] > 0.6
 
 
-def test_one_tiny_study_cell_on_real_data(tmp_path: Path):
+def test_one_tiny_v1_study_cell_on_real_data(tmp_path: Path):
     plan = StudyPlan(per_class=[10], seeds=[0], ratios=[1.0], gan_seconds=5.0, classifier_preset="small-cnn",
                      classifier_steps=20, device="cpu")  # fmt: skip
     (cell,) = run_study(plan, tmp_path)

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import fashiongan
-from fashiongan.classify import study
-from fashiongan.classify.study import StudyPlan, cell_subset, load_study_data, run_study, shard_cells, subset_digest
-from fashiongan.classify.study_report import write_report
+from fashiongan.classify import study_v1 as study
+from fashiongan.classify.study_v1 import StudyPlan, cell_subset, load_study_data, run_study, shard_cells, subset_digest
+from fashiongan.classify.study_v1_report import write_report
 from fashiongan.errors import UserError
 from tests.conftest import _write_idx
 from tests.evaluation.helpers import write_tiny_fmnist

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fashiongan.classify.study_report import exchange_rate, rows, summarise, verdict, write_report
+from fashiongan.classify.study_v1_report import exchange_rate, rows, summarise, verdict, write_report
 from fashiongan.errors import UserError
 from fashiongan.io import write_json
 
@@ -27,7 +27,7 @@ def write_cells(out: Path) -> None:
 
 def test_exchange_rate_interpolates_the_real_curve_in_log_n(tmp_path: Path):
     write_cells(tmp_path)
-    from fashiongan.classify.study_report import load_cells
+    from fashiongan.classify.study_v1_report import load_cells
 
     summary = summarise(rows(load_cells(tmp_path)))
     assert summary[10]["real"]["mean"] == pytest.approx(0.70)

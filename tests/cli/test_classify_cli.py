@@ -87,7 +87,8 @@ def test_bad_input_is_one_line_and_exit_2(args, message, fmnist_dir: Path, tmp_p
 
 
 def test_a_tiny_study_runs_resumes_and_merges(fmnist_dir: Path, tmp_path: Path, capsys):
-    args = ["study", "augmentation", "--per-class", "2", "--seeds", "1", "--ratios", "1", "--gan-minutes", "0.01",
+    args = ["study", "augmentation", "--protocol", "v1", "--per-class", "2", "--seeds", "1", "--ratios", "1",
+            "--gan-minutes", "0.01",
             "--classifier-steps", "1", "--classifier-preset", "small-cnn", "--data-dir", str(fmnist_dir),
             "--device", "cpu", "--out", str(tmp_path / "study")]  # fmt: skip
     assert main(args) == 0
@@ -97,3 +98,19 @@ def test_a_tiny_study_runs_resumes_and_merges(fmnist_dir: Path, tmp_path: Path, 
     assert main(["study", "merge", str(tmp_path / "study")]) == 0
     report = (tmp_path / "study" / "report.md").read_text()
     assert "| 2 | 1 |" in report and "classic+gan@1" in report
+
+
+def test_a_tiny_v2_study_runs_by_default_resumes_and_merges(fmnist_dir: Path, tmp_path: Path, capsys):
+    out = tmp_path / "study"
+    args = ["study", "augmentation", "--per-class", "3", "--seeds", "1", "--gan-seconds", "0.2", "--min-passes", "1",
+            "--min-steps", "1", "--transfer-n", "none", "--eval-n", "0", "--classifier-preset", "small-cnn",
+            "--data-dir", str(fmnist_dir), "--device", "cpu", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    assert "Ran 1 cell(s)" in capsys.readouterr().out
+    assert main(args) == 0 and "Ran 0 cell(s)" in capsys.readouterr().out
+    assert main(["study", "merge", str(out)]) == 0
+    assert "**Protocol (v2).**" in (out / "report.md").read_text()
+    assert main([*args[:2], "--protocol", "v1", *args[2:]]) == 2  # v2-only flags with --protocol v1
+    assert "--gan-seconds is an option of the other protocol, not v1" in capsys.readouterr().err
+    assert main([*args, "--truncation", "0.5"]) == 2
+    assert "--truncation is an option of the other protocol, not v2" in capsys.readouterr().err

@@ -1,4 +1,6 @@
-"""The augmentation study: does a GAN trained on N real images per class improve a classifier trained on them?
+"""The first augmentation study (protocol v1, `--protocol v1`; v2 in study.py is the default).
+
+Does a GAN trained on N real images per class improve a classifier trained on them?
 
 A cell is (N per class, seed). For each cell: draw N real training images per class with that seed; train the
 conditional GAN on that subset only (a fixed time budget); train the classifier on (a) the subset, (b) the
@@ -187,8 +189,11 @@ def check_plan(plan: StudyPlan, out: Path) -> None:
     """Write OUT/study.json, or refuse to mix cells of a different plan into the same folder."""
     path = out / "study.json"
     if path.is_file():
-        saved = check_object(read_json(path, "study plan"), {"comparable": Rule(dict)}, path,
+        saved = check_object(read_json(path, "study plan"), {"comparable": Rule(dict), "protocol": Rule(str)}, path,
                              required=("comparable",), what="the settings of a study")
+        if saved.get("protocol", "v1") != "v1":
+            raise UserError(f"{out} holds a study of protocol {saved['protocol']} ({path}); use another --out, or "
+                            f"--protocol {saved['protocol']} to continue it")
         if saved.get("comparable") != plan.comparable():
             raise UserError(f"{out} holds a study with other settings ({path}); use another --out, or the same "
                             "settings to continue it")

@@ -1,4 +1,4 @@
-"""Merge a study's cell files into results.csv, report.md (mean ± std over seeds) and accuracy_vs_n.png.
+"""Merge a v1 study's cell files into results.csv, report.md (mean ± std over seeds) and accuracy_vs_n.png.
 
 The GAN arm of each N is the ratio with the best mean validation accuracy (never the test split). It beats
 classic augmentation "beyond the spread" when the gap of the means exceeds the sum of the two standard
@@ -41,6 +41,8 @@ ARM_NAME = re.compile(r"real|classic|classic\+gan@[0-9.]+(\+filter|\+trunc)?")
 
 def check_cell(cell: Any, path: Path) -> dict[str, Any]:
     """A cell file as ``run_cell`` writes it: its counts and one entry per arm (a hand edit is one line)."""
+    if isinstance(cell, dict) and cell.get("protocol", "v1") != "v1":
+        raise UserError(f"{path} is a cell of protocol {cell['protocol']}, not v1")
     check_object(cell, CELL, path, required=tuple(CELL), what="a finished study cell")
     for i, arm in enumerate(cell["arms"]):
         check_object(arm, ARM, f"{path}: arms[{i}]", required=tuple(ARM))
