@@ -24,6 +24,7 @@ MODERN_ENGINE = {  # shared by the -best presets: see docs/quality.md for how ea
     "train.ema_kimg": 10.0,
     "train.precision": "auto",
     "train.channels_last": True,
+    "train.epoch_images": 20_000,  # records, grids and checkpoints every 20,000 images at least, whatever the data size
 }
 PRESETS: dict[str, dict[str, Any]] = {
     "fmnist-best": {
@@ -41,7 +42,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "model.d_depth": 1,
         "train.batch_size": 64,
         "train.augment": "ada",
-        "train.epoch_images": 20_000,  # records, grids and checkpoints every 20,000 images, whatever the data size
         "train.seconds": 600.0,
     },
     "folder-best": {

@@ -32,8 +32,9 @@ def real_run(tmp_path_factory) -> Path:
     if locate_fashion_mnist() is None:
         pytest.skip("Fashion-MNIST files not found (apt-get install dataset-fashion-mnist)")
     run_dir = tmp_path_factory.mktemp("cli") / "run"
+    # train.epoch_images=0: one pass over the 512 images per epoch (the preset repeats small data to 20,000)
     result = fashiongan("train", "--limit", "512", "--epochs", "1", "--batch-size", "64", "--out", str(run_dir),
-                        "--no-progress")
+                        "--set", "train.epoch_images=0", "--no-progress")
     assert result.returncode == 0, result.stderr
     assert f"Run folder: {run_dir}" in result.stdout
     return run_dir
