@@ -139,19 +139,27 @@ def plot(summary: dict[Any, dict[str, Any]], path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def saved_plan(out: Path) -> dict[str, Any]:
+    """The plan a study folder's study.json holds (checked), or {} when there is none."""
+    saved = read_json(out / "study.json", "study plan") if (out / "study.json").is_file() else {}
+    return check_object(saved, {"plan": Rule(dict)}, out / "study.json").get("plan", {})
+
+
+def write_csv(path: Path, table: list[dict[str, Any]]) -> None:
+    """Rows to a CSV (atomically); the columns are every key, in first-seen order."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(dict.fromkeys(key for row in table for key in row)))
+    writer.writeheader()
+    writer.writerows(table)
+    atomic_write_text(path, buffer.getvalue())
+
+
 def write_report(out: str | Path) -> list[Path]:
     """Build results.csv, report.md and accuracy_vs_n.png in ``out`` from its v2 cell files."""
     out = Path(out)
     cells = load_cells(out)
-    saved = read_json(out / "study.json", "study plan") if (out / "study.json").is_file() else {}
-    plan = check_object(saved, {"plan": Rule(dict)}, out / "study.json").get("plan", {})
-    table = csv_rows(cells)
-    columns = list(dict.fromkeys(key for row in table for key in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(table)
-    atomic_write_text(out / "results.csv", buffer.getvalue())
+    plan = saved_plan(out)
+    write_csv(out / "results.csv", csv_rows(cells))
     summary = summarise(cells)
     source = out / "work" / "transfer-source" / "study_source.json"
     source_record = read_json(source, "transfer source record") if source.is_file() else None

@@ -24,6 +24,7 @@ import fashiongan
 from fashiongan import distributed
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.classify.gan_budget import gan_config, gan_preset
+from fashiongan.classify.study_plan import cell_name, shard_cells
 from fashiongan.classify.train import train_classifier
 from fashiongan.config import DataConfig
 from fashiongan.data.dataset import ImageDataset
@@ -74,24 +75,6 @@ class StudyPlan:
         that is off is left out, so a study saved before that lever existed can still be continued."""
         return {k: v for k, v in dataclasses.asdict(self).items()
                 if k not in ("device", "data_dir") and not (k in OPTIONAL_LEVERS and v is None)}
-
-
-def cell_name(per_class: int | None, seed: int) -> str:
-    return f"n{'all' if per_class is None else per_class}-s{seed}"
-
-
-def shard_cells(cells: list[Any], shard: tuple[int, int] | None) -> list[Any]:
-    """Shard (k, n), k in 1..n, takes every n-th cell from the k-th; under torchrun each rank takes its share.
-
-    Under torchrun the cells' GAN and classifier trainings then run as single processes (``work_alone``).
-    """
-    if shard is None:
-        rank, world = distributed.work_alone()
-        shard = (rank + 1, world)
-    k, n = shard
-    if not 1 <= k <= n:
-        raise UserError(f"--shard K/N needs 1 <= K <= N; got {k}/{n}")
-    return cells[k - 1 :: n]
 
 
 @dataclass
@@ -206,7 +189,7 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     check_plan(plan, out)
-    todo = [c for c in shard_cells(plan.cells(), shard) if not (out / "cells" / f"{cell_name(*c)}.json").is_file()]
+    todo = [c for c in shard_cells(plan.cells(), shard)[0] if not (out / "cells" / f"{cell_name(*c)}.json").is_file()]
     distributed.work_alone()  # with --shard under torchrun too: every cell trains in this process alone
     if not todo:
         log.info("every cell of this share is done")

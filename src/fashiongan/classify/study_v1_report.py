@@ -8,8 +8,6 @@ per class at which the interpolated curve of an arm without GAN images (in log N
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import statistics
@@ -18,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from fashiongan.classify.study_report import saved_plan, write_csv
 from fashiongan.errors import UserError
 from fashiongan.io import atomic_write_text, read_json
 from fashiongan.validation import Rule, check_object
@@ -166,15 +165,10 @@ def write_report(out: str | Path) -> list[Path]:
     """Build results.csv, report.md and accuracy_vs_n.png in ``out`` from its cell files."""
     out = Path(out)
     cells = load_cells(out)
-    saved = read_json(out / "study.json", "study plan") if (out / "study.json").is_file() else {}
-    plan = check_object(saved, {"plan": Rule(dict)}, out / "study.json").get("plan", {})
+    plan = saved_plan(out)
     table = rows(cells)
     arm_names = list(dict.fromkeys(r["arm"] for r in table))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(table[0]))
-    writer.writeheader()
-    writer.writerows(table)
-    atomic_write_text(out / "results.csv", buffer.getvalue())
+    write_csv(out / "results.csv", table)
     summary = summarise(table)
     atomic_write_text(out / "report.md", markdown(summary, arm_names, plan))
     return [out / "results.csv", out / "report.md", plot(summary, arm_names, out / "accuracy_vs_n.png")]
