@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,14 @@ def test_predictions_match_the_classes_and_bad_files_carry_a_reason(tiny_splits:
 def test_predict_needs_a_classifier_run(tmp_path: Path):
     with pytest.raises(UserError, match="classifier run config not found"):
         predict_files(tmp_path, [tmp_path])
+
+
+def test_a_classifier_run_with_an_unknown_key_is_named_in_one_line(tiny_splits: Splits, tmp_path: Path):
+    config = ClassifyConfig(preset="small-cnn", epochs=1, batch_size=16, device="cpu")
+    train_classifier(config, tmp_path / "run", splits=tiny_splits, progress_bar=False)
+    path = tmp_path / "run" / "config.json"
+    saved = json.loads(path.read_text())
+    saved["classify"]["warp"] = 9
+    path.write_text(json.dumps(saved))
+    with pytest.raises(UserError, match=r"config\.json: classifier config has unknown keys \['warp'\]"):
+        predict_files(tmp_path / "run", [tmp_path])

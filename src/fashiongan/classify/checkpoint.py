@@ -52,8 +52,12 @@ def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
     saved = read_json(Path(run_dir) / "config.json", "classifier run config")
     if not isinstance(saved, dict) or "classify" not in saved:
         raise UserError(f"{run_dir} is not a classifier run (made by `fashiongan classify train`)")
-    check_classifier_run(saved, Path(run_dir) / "config.json")
-    return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
+    path = Path(run_dir) / "config.json"
+    check_classifier_run(saved, path)
+    try:
+        return ClassifyConfig.from_dict(saved["classify"]), list(saved["class_names"])
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
