@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from fashiongan.classify.checkpoint import check_classifier_run
 from fashiongan.config import option_rule
 from fashiongan.errors import UserError
-from fashiongan.schemas import check_classifier_run, check_evaluator_facts, check_model_config
+from fashiongan.schemas import check_evaluator_facts, check_model_config
 from fashiongan.validation import Rule, check_object
 
 SOURCE = Path("RUN/config.json")
@@ -111,3 +112,11 @@ def test_hand_edited_classifier_runs(saved, words):
 def test_hand_edited_evaluator_descriptions(facts, words):
     with pytest.raises(UserError, match=words):
         check_evaluator_facts(facts, SOURCE)
+
+
+def test_a_classifier_run_accepts_every_value_its_flags_accept():
+    saved = {"classify": {"augment": "strong", "precision": "bf16", "synthetic_checkpoint": "best",
+                          "synthetic_only": True}, "class_names": ["a"]}
+    assert check_classifier_run(saved, SOURCE) is saved
+    with pytest.raises(UserError, match="key 'augment' must be one of none, classic, strong; got 'wild'"):
+        check_classifier_run({"classify": {"augment": "wild"}, "class_names": ["a"]}, SOURCE)

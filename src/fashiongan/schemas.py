@@ -1,10 +1,11 @@
-"""What each JSON file the toolkit reads back must hold: model folders, classifier runs, evaluator descriptions.
+"""What each JSON file the toolkit reads back must hold: model folders and evaluator descriptions.
 
 Each ``check_*`` function takes the parsed JSON and its path and returns it once every key is of the right
 type and in range, or raises a one-line ``UserError`` naming the file, the key and what it accepts (see
 ``validation.py``). Keys that are options of a GAN run (image size, channels, noise size) take their rule
 from the option's declaration in ``config.py``, so a file accepts what the flag accepts. A run folder's own
-config.json is checked by ``RunConfig.from_dict`` against the same declarations.
+config.json is checked by ``RunConfig.from_dict`` against the same declarations, a classifier run's by
+``classify/checkpoint.check_classifier_run`` against the classifier's.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fashiongan.config import DEVICES, option_rule
+from fashiongan.config import option_rule
 from fashiongan.errors import UserError
-from fashiongan.numbers import MAX_CLASSIFIER_SEED, MAX_IMAGE_SIZE
 from fashiongan.validation import Rule, check_object
 
 NAMES = Rule(list, items=str, unique=True)  # class names: strings, each once
@@ -49,31 +49,6 @@ def check_model_matches(meta: dict[str, Any], generator_facts: dict[str, Any], p
         if key in meta and meta[key] != actual:
             raise UserError(f"{path}: key {key!r} is {meta[key]!r} but its run_config builds {actual!r}; "
                             "the file was edited: export the model again")
-
-
-CLASSIFY_RULES = {
-    "data": Rule(str), "data_dir": Rule(str, optional=True), "preset": Rule(str),
-    "image_size": Rule(int, optional=True, low=4, high=MAX_IMAGE_SIZE),
-    "channels": Rule(int, optional=True, choices=(1, 3)), "square": Rule(str, choices=("crop", "pad")),
-    "epochs": Rule(int, optional=True, low=1, high=1_000_000), "minutes": Rule(float, optional=True, low=1e-6),
-    "max_steps": Rule(int, optional=True, low=1, high=10**12),
-    "batch_size": Rule(int, optional=True, low=1, high=65536), "lr": Rule(float, optional=True, low=1e-9, high=1.0),
-    "weight_decay": Rule(float, low=0.0, high=1.0), "augment": Rule(str, choices=("none", "classic")),
-    "synthetic": Rule(str, optional=True), "synthetic_ratio": Rule(float, low=1e-9, high=100.0),
-    "synthetic_mode": Rule(str, choices=("fresh", "cached")), "synthetic_filter": Rule(str, optional=True),
-    "synthetic_min_confidence": Rule(float, low=0.0, high=1.0), "synthetic_truncation": Rule(float, low=1e-9, high=1.0),
-    "per_class": Rule(int, optional=True, low=1, high=10**9), "val_fraction": Rule(float, low=1e-9, high=0.999999),
-    "seed": Rule(int, low=0, high=MAX_CLASSIFIER_SEED), "device": Rule(str, choices=DEVICES),
-}
-
-
-def check_classifier_run(saved: Any, path: Path) -> dict[str, Any]:
-    """A classifier run's config.json: {"classify": {...options}, "class_names": [...]}, every option in range."""
-    rules = {"classify": Rule(dict), "class_names": Rule(list, items=str, unique=True, min_items=1)}
-    check_object(saved, rules, path, required=("classify", "class_names"),
-                 what="a classifier run made by `fashiongan classify train`")
-    check_object(saved["classify"], CLASSIFY_RULES, f"{path}: classify")
-    return saved
 
 
 def check_evaluator_facts(facts: Any, path: Path) -> dict[str, Any]:

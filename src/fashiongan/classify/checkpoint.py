@@ -21,6 +21,7 @@ from torch import nn
 from fashiongan.classify.config import ClassifyConfig
 from fashiongan.errors import UserError
 from fashiongan.io import read_json
+from fashiongan.option import options_of
 from fashiongan.run.checkpoint import (
     STATE_FILE,
     TrainingProgress,
@@ -32,7 +33,7 @@ from fashiongan.run.checkpoint import (
 from fashiongan.run.checkpoint import (
     save_checkpoint as save_checkpoint_folder,
 )
-from fashiongan.schemas import check_classifier_run
+from fashiongan.validation import Rule, check_object
 
 MODULE = "model"  # the one named module: checkpoints/last/model.safetensors
 LEGACY_STATE_KEYS = {"epoch", "step", "seconds"}  # state.json of classifier runs before the shared format
@@ -45,6 +46,20 @@ class Progress:
     epoch: int = 0
     step: int = 0
     seconds: float = 0.0  # training seconds so far (the budget of --minutes)
+
+
+# what each key of a classifier run's config.json accepts: the option declarations themselves, so a file
+# accepts exactly what the flags accept (a new option or choice needs no second list here)
+CLASSIFY_RULES = {key: Rule.from_field(f, hint) for key, f, hint in options_of(ClassifyConfig)}
+
+
+def check_classifier_run(saved: Any, path: Path) -> dict[str, Any]:
+    """A classifier run's config.json: {"classify": {...options}, "class_names": [...]}, every option in range."""
+    rules = {"classify": Rule(dict), "class_names": Rule(list, items=str, unique=True, min_items=1)}
+    check_object(saved, rules, path, required=("classify", "class_names"),
+                 what="a classifier run made by `fashiongan classify train`")
+    check_object(saved["classify"], CLASSIFY_RULES, f"{path}: classify")
+    return saved
 
 
 def load_run(run_dir: str | Path) -> tuple[ClassifyConfig, list[str]]:
