@@ -88,6 +88,10 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path, help="evaluated run folders")
     parser.add_argument("--out", type=Path, required=True, help="folder for data_size.csv and data_size.png")
     args = parser.parse_args()
+    missing = [str(run / name) for run in args.runs for name in ("config.json", "eval.json")
+               if not (run / name).is_file()]
+    if missing:
+        raise SystemExit(f"data_size_table: not an evaluated run (run `fashiongan evaluate RUN`): {missing[0]}")
     rows = sorted((row(run) for run in args.runs), key=sort_key)
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "data_size.csv", "w", newline="") as handle:
