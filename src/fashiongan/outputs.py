@@ -59,7 +59,8 @@ def inside_run(path: str | Path) -> Path | None:
 def check_stays_inside(path: str | Path, folder: str | Path) -> None:
     """Refuse to write ``path`` (a default output inside a run folder) when a link takes it out of the folder.
 
-    A downloaded run folder could hold ``eval -> /home/you`` to make ``evaluate RUN`` write a report there.
+    A downloaded run folder could hold an ``eval`` link to a folder outside it, to make ``evaluate RUN`` write a
+    report there.
     """
     real_folder = Path(os.path.realpath(folder))
     real = Path(os.path.realpath(path))
