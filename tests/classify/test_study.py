@@ -157,7 +157,7 @@ def test_cell_rules(fmnist_dir: Path):
         val_per_class(1)
     plan = StudyPlan()
     recipes = [classifier_recipe(plan, n, 128) for n in (80, 200, 400, 2000, 59_000)]
-    assert [r.passes for r in recipes] == [320, 130, 70, 14, 3]  # max(3, ceil(800 x batch / n)), whole epochs
+    assert [r.passes for r in recipes] == [320, 130, 70, 14, 4]  # max(4, ceil(800 x batch / n)), whole epochs
     assert [r.batch_size for r in recipes] == [32, 32, 32, 32, 128] and recipes[0].repeats == 32
     assert gan_seconds(plan, 10) == plan.gan_seconds_small and gan_seconds(plan, None) == plan.gan_seconds_large
     assert plan.ratios_at(50) == [1.0] and plan.ratios_at(250) == plan.ratios_at(None) == [0.5]

@@ -40,10 +40,10 @@ class StudyPlan:
     large_from: int | None = 250  # from this N on (and at all): ``large_ratios``, one GAN arm, no GAN-only at all
     large_ratios: list[float] = field(default_factory=lambda: [0.5])
     gan_preset: str = "fewshot"
-    gan_seconds_small: float = 60.0  # GAN budget at N = 10, rising linearly in log N ...
-    gan_seconds_large: float = 120.0  # ... to this at N = all
+    gan_seconds_small: float = 180.0  # GAN budget at N = 10, rising linearly in log N ...
+    gan_seconds_large: float = 240.0  # ... to this at N = all
     classifier_preset: str = "fmnist-cnn"
-    min_passes: int = 3  # passes over the real training images, at least ...
+    min_passes: int = 4  # passes over the real training images, at least ...
     min_steps: int = 800  # ... and enough passes for this many optimizer steps' worth of real images
     small_batch: int = 32  # the batch of cells with fewer than ``small_batch_below`` training images
     small_batch_below: int = 10_000

@@ -38,8 +38,8 @@ class StudyOptions:
                                 "validation (default: 1; v1: 0.5,1,2,3)", flag="ratios")
     large_ratios: str | None = option(None, "v2: the same at N >= 250 and all (default: 0.5)", flag="large-ratios")
     gan_seconds: str | None = option(None, "v2: GAN budget in seconds at N = 10 and at N = all, linear in log N "
-                                     "between (default: 60,120)", flag="gan-seconds")
-    min_passes: int | None = option(None, "v2: passes over the real images, at least (default: 3)", low=1,
+                                     "between (default: 180,240)", flag="gan-seconds")
+    min_passes: int | None = option(None, "v2: passes over the real images, at least (default: 4)", low=1,
                                     high=1_000_000, flag="min-passes")
     min_steps: int | None = option(None, "v2: and enough passes for this many steps' worth of real images "
                                    "(default: 800)", low=1, high=10_000_000, flag="min-steps")
