@@ -47,6 +47,13 @@ def test_flags_come_from_the_declarations(capsys):
     assert "train.penalty_every" in listing and "model.g_upsample" in listing
 
 
+def test_a_help_text_that_states_its_default_is_not_told_none(capsys):
+    with pytest.raises(SystemExit):
+        main(["study", "augmentation", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "(default: 180,240)" in text and "default: None" not in text
+
+
 def test_set_reaches_any_option_and_bad_values_are_one_line(capsys):
     assert main(["train", "--set", "train.r1_gamma=0.5", "--set", "model.d_minibatch_std=true",
                  "--set", "data.limit=none", "--loss", "rpgan", "--dry-run"]) == 0

@@ -17,3 +17,5 @@ def test_a_stored_cache_dir_is_not_used(tmp_path, fashiongan_caplog):
     loaded = load_run_config(run)
     assert loaded.data.cache_dir is None and loaded.data.image_size == 28
     assert "not using data.cache_dir" in fashiongan_caplog.text
+    assert load_run_config(run).data.cache_dir is None  # read again (evaluate does): ignored again, said once
+    assert fashiongan_caplog.text.count("not using data.cache_dir") == 1

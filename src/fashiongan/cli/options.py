@@ -57,7 +57,8 @@ def _describe(f: Any) -> str:
         low = "" if meta["low"] is None else f"{meta['low']:g}"
         high = "" if meta["high"] is None else f"{meta['high']:g}"
         parts.append(f"range {low}..{high}")
-    parts.append(f"default: {default}")
+    if "(default:" not in meta["help"]:  # a help text that states its own default is not told "None"
+        parts.append(f"default: {default}")
     return "; ".join(parts).replace("%", "%%")
 
 

@@ -19,6 +19,7 @@ from fashiongan.text import printable
 
 log = logging.getLogger(__name__)
 
+_TOLD_CACHE_DIR: set[str] = set()
 SAMPLING_MODULES = ("generator_ema", "generator")  # the EMA copy samples better where a run has one
 
 
@@ -35,8 +36,10 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
             raise
         raise UserError(f"{path}: {message}") from None
     if config.data.cache_dir is not None:  # a run folder is read, never told where to write (README: trust)
-        log.info("not using data.cache_dir %s from %s: the folder cache stays in the user cache folder "
-                 "(give --set data.cache_dir=DIR to train to choose one)", printable(config.data.cache_dir), path)
+        if str(path) not in _TOLD_CACHE_DIR:  # a command may read one run's config more than once: say it once
+            _TOLD_CACHE_DIR.add(str(path))
+            log.info("not using data.cache_dir %s from %s: the folder cache stays in the user cache folder "
+                     "(give --set data.cache_dir=DIR to train to choose one)", printable(config.data.cache_dir), path)
         config.data.cache_dir = None
     return config
 
