@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from fashiongan.config import make_config
 from fashiongan.data.batches import epoch_repeats
@@ -67,3 +68,34 @@ def test_small_data_is_repeated_within_an_epoch(tmp_path: Path, tiny_data):
                    data=tiny_data, progress_bar=False)
     records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert result.epochs_done == 1 and records[0]["step"] == 120 // 16  # 40 images x 3 passes, batches of 16
+
+
+def _garments(count: int, seed: int) -> torch.Tensor:
+    """uint8 images of a bright bar at a random height on dark ground: a distribution a sample can match."""
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 40, (count, 1, 28, 28), dtype=torch.uint8, generator=generator)
+    for i, row in enumerate(torch.randint(4, 20, (count,), generator=generator).tolist()):
+        images[i, :, row : row + 6, 4:24] = 220
+    return images
+
+
+def test_held_out_kid_ranks_samples_whatever_the_feature_scale(monkeypatch):
+    """A random network's features are small; KID's cubic kernel is not scale-free, so the scorer divides by
+    the held-out features' RMS (before, every score rounded to 0 and the first checkpoint stayed best)."""
+    from fashiongan.data.dataset import ImageDataset
+    from fashiongan.training import selection
+
+    net, name = selection.feature_network(tiny_config(**SELECT), torch.device("cpu"))
+    plain = net.forward_features
+    samples = {"alike": _garments(64, 2), "blank": torch.full((64, 1, 28, 28), 128, dtype=torch.uint8)}
+    monkeypatch.setattr(selection, "feature_network", lambda config, device: (net, name))
+    monkeypatch.setattr(selection, "sample", lambda generator, seeds, labels, device: samples[generator])
+    train, held = (ImageDataset(_garments(20, seed), torch.arange(20) % 4, list("abcd")) for seed in (0, 1))
+    scores = []
+    for feature_scale in (1.0, 1e-4):
+        monkeypatch.setattr(net, "forward_features", lambda x, k=feature_scale: tuple(t * k for t in plain(x)))
+        scorer = selection.HoldoutScorer.build(tiny_config(**SELECT), train, held, torch.device("cpu"))
+        scores.append((scorer.score("alike")["holdout_kid"], scorer.score("blank")["holdout_kid"]))
+    (alike, blank), (small_alike, small_blank) = scores
+    assert blank > 0.05 and alike < blank / 5
+    assert small_alike == pytest.approx(alike, rel=1e-3) and small_blank == pytest.approx(blank, rel=1e-3)

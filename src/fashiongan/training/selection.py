@@ -7,8 +7,12 @@ its EMA generator (fixed seeds) and measures them against the held-out images (`
 carved from the training data, never the test split):
 
 - ``holdout_kid``: KID in a feature space (below), the score ``checkpoints/best`` keeps the minimum of.
-  KID rather than FID because FID's bias grows as the sample shrinks and these sets hold 50–1,000
+  KID rather than FID because FID's bias grows as the sample shrinks and these sets hold 20–1,000
   images; KID's estimator is unbiased (Bińkowski et al. 2018, sec. 3). ``holdout_fid`` is recorded too.
+  The features are divided by the held-out features' RMS first: KID's cubic kernel (x . y / d + 1)^3 is
+  not scale-free, and on a random network's small features every KID came out below 1e-6 (the first
+  score stayed "best"). One unbiased MMD^2 of all held-out images against all samples, no subsets: at
+  2 held-out images per class, subsets of the smaller set's size would be 20 images.
 - ``holdout_copies``: the share of samples closer to a training image than 99 % of held-out images are
   (the memorisation test of ``fashiongan evaluate``, on the training subset): about 0.01 for a model
   that does not copy; the run warns above ``COPIES_WARNING``.
@@ -33,7 +37,7 @@ from fashiongan.config import RunConfig, TrainConfig
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.evaluation.features import compute_features, load_evaluator
 from fashiongan.evaluation.fid import fid_from_features
-from fashiongan.evaluation.kid import kid
+from fashiongan.evaluation.kid import mmd2_unbiased
 from fashiongan.evaluation.memorisation import nearest_neighbours
 from fashiongan.evaluation.network import EvaluatorNet
 from fashiongan.generate import class_labels, sample
@@ -44,7 +48,6 @@ log = logging.getLogger(__name__)
 RANDOM_FEATURES_SEED = 20_201_207
 SELECT_SEEDS_START = 20_000_000  # sample seeds of held-out scores, apart from grid and evaluation seeds
 COPIES_WARNING = 0.05  # five times what a model that does not copy scores
-KID_SUBSETS = 50
 
 
 def feature_network(config: RunConfig, device: torch.device) -> tuple[nn.Module, str]:
@@ -69,8 +72,9 @@ class HoldoutScorer:
 
     net: nn.Module
     feature_name: str
-    holdout: np.ndarray  # (H, D) held-out features
-    train: torch.Tensor  # (T, D) training features
+    holdout: np.ndarray  # (H, D) held-out features, divided by ``scale``
+    train: torch.Tensor  # (T, D) training features, divided by ``scale``
+    scale: float  # the held-out features' RMS: KID's kernel then sees entries of about 1, whatever the network
     copy_threshold: float  # 1st percentile of held-out-to-training distances
     num_classes: int
     n: int
@@ -89,10 +93,12 @@ class HoldoutScorer:
               device: torch.device) -> HoldoutScorer:
         net, name = feature_network(config, device)
         held, _ = compute_features(net, holdout.images, device=device, progress=False)
+        scale = float(np.sqrt(np.mean(np.square(held, dtype=np.float64)))) or 1.0
+        held = held / scale
         train_features, _ = compute_features(net, train.images, device=device, progress=False)
-        train_tensor = torch.from_numpy(train_features)
+        train_tensor = torch.from_numpy(train_features / scale)
         distances, _ = nearest_neighbours(torch.from_numpy(held), train_tensor)
-        return cls(net, name, held, train_tensor, float(np.quantile(distances, 0.01)),
+        return cls(net, name, held, train_tensor, scale, float(np.quantile(distances, 0.01)),
                    config.model.num_classes if config.model.conditional else 0, config.train.select_n, device)
 
     def score(self, generator: nn.Module) -> dict[str, Any]:
@@ -100,10 +106,11 @@ class HoldoutScorer:
         labels = class_labels(self.n, self.num_classes, None) if self.num_classes else None
         images = sample(generator, range(SELECT_SEEDS_START, SELECT_SEEDS_START + self.n), labels, self.device)
         features, _ = compute_features(self.net, images, device=self.device, progress=False)
+        features = features / self.scale
         distances, _ = nearest_neighbours(torch.from_numpy(features), self.train)
-        kid_mean, _ = kid(self.holdout, features, num_subsets=KID_SUBSETS)
+        kid_value = mmd2_unbiased(np.asarray(self.holdout, np.float64), np.asarray(features, np.float64))
         return {
-            "holdout_kid": round(kid_mean, 6),
+            "holdout_kid": float(f"{kid_value:.6g}"),
             "holdout_fid": round(fid_from_features(self.holdout, features), 4),
             "holdout_copies": round(float((distances < self.copy_threshold).mean()), 4),
         }
@@ -117,11 +124,12 @@ def judge(score: dict[str, Any], best: float | None, stale: int) -> tuple[bool, 
     return False, stale + 1
 
 
-def warn_copies(score: dict[str, Any], images_seen: int) -> None:
+def warn_copies(score: dict[str, Any], images_seen: int, augment: str) -> None:
     if score["holdout_copies"] > COPIES_WARNING:
+        advice = "a lower --ada-target" if augment == "ada" else "--augment ada"
         log.warning("after %d images, %.0f%% of samples are closer to a training image than 99%% of held-out "
-                    "images are: the generator is copying; try --augment ada, fewer steps, or more data",
-                    images_seen, 100 * score["holdout_copies"])
+                    "images are: the generator may be copying; try %s, checkpoints/best, or more data",
+                    images_seen, 100 * score["holdout_copies"], advice)
 
 
 def score_holdout(scorer: HoldoutScorer, generator: nn.Module, progress: TrainingProgress, train: TrainConfig,
@@ -139,5 +147,5 @@ def score_holdout(scorer: HoldoutScorer, generator: nn.Module, progress: Trainin
     if is_best:
         progress.best_holdout = score["holdout_kid"]
     progress.next_select = progress.images_seen + int(train.select_kimg * 1000)
-    warn_copies(score, progress.images_seen)
+    warn_copies(score, progress.images_seen, train.augment)
     return is_best, train.patience > 0 and progress.stale_scores >= train.patience
