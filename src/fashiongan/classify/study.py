@@ -89,6 +89,7 @@ def run_transfer(run: CellRun, plan: StudyPlan, data: StudyData, split: CellSpli
     pools = {"transfer": gan_pool, "pseudo": labelled_pool}
     for arm in transfer_arms(ratios, best["augment"]):
         rows.append(train_arm(run, arm, pools[arm.pool]))
+    transfer = transfer | {"init_from": f"work/{SOURCE_FOLDER}"}  # the record names the study folder's own source
     return {"transfer_gan": transfer, "pseudo": pseudo | {"labeller": best["arm"]}}
 
 
