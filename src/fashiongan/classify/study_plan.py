@@ -31,7 +31,7 @@ EPOCH_IMAGES = 2560  # a small training set is repeated whole within an epoch up
 class StudyPlan:
     """Everything that makes two runs' cells comparable (device and data folder aside).
 
-    The defaults are sized for about 2.5 hours on 2 CPU cores (docs/classify.md has the cost of each part).
+    The defaults take about 3.7 hours on 2 CPU cores, measured (docs/classify.md has the cost of each part).
     """
 
     per_class: list[int | None] = field(default_factory=lambda: [10, 25, 50, 250, None])  # None: all
