@@ -57,6 +57,22 @@ def test_paired_differences_match_a_hand_computation(tmp_path: Path):
     assert mean == pytest.approx(0.724) and half == pytest.approx(2.7764 * 0.0114018 / 5**0.5, rel=1e-4)
 
 
+def test_each_gan_arm_is_also_compared_with_its_own_augmentation(tmp_path: Path):
+    real_gan = [0.71, 0.73, 0.70, 0.70, 0.74]  # real + GAN - real: 0.01, 0.02, 0.01, 0.00, 0.02
+    for seed in range(5):
+        arms = [row(a, TEST[a][seed], VAL[a], 1.0 if "gan" in a else None, a.split("+")[0]) for a in TEST]
+        arms.append(row("real+gan", real_gan[seed], 0.5, 1.0, "real"))
+        write_json(tmp_path / "cells" / f"n10-s{seed}.json", cell(10, seed, arms))
+    summary = summarise([_read(p) for p in sorted((tmp_path / "cells").iterdir())])[10]
+    matched = summary["matched"]["real+gan"]  # mean 0.012, sd 0.0083666, half 2.7764 x 0.0083666 / sqrt(5)
+    assert matched.mean == pytest.approx(0.012) and matched.low == pytest.approx(0.012 - 0.0103884, abs=1e-6)
+    against_classic = summary["versus"]["real+gan"]  # against the baseline (classic): -0.008, no difference shown
+    assert against_classic.mean == pytest.approx(-0.008) and against_classic.verdict == "no difference shown"
+    assert set(summary["matched"]) == {"real+gan", "classic+gan"}
+    write_report(tmp_path)
+    assert "| 10 | real+gan | real | +1.20 | [+0.16, +2.24] | **better** |" in (tmp_path / "report.md").read_text()
+
+
 def test_write_report_makes_csv_markdown_and_plot(tmp_path: Path):
     write_cells(tmp_path)
     paths = write_report(tmp_path)

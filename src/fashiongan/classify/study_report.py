@@ -2,7 +2,9 @@
 
 Per N, the baseline is the non-GAN arm (real, classic, strong) with the best mean *validation* accuracy
 over seeds; every other arm is compared with it seed by seed (study_stats: paired t interval, verdict from
-the interval). Each GAN arm's row per cell is its ratio chosen on that cell's validation split.
+the interval). Each X + GAN arm is also compared with X alone ("matched"): what the GAN images add to the same
+augmentation, apart from which augmentation validation preferred. Each GAN arm's row per cell is its ratio
+chosen on that cell's validation split.
 study_tables.py writes the markdown.
 """
 
@@ -101,8 +103,9 @@ def summarise(cells: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
         versus = {a: compare(arms[a], arms[base]) for a in ARM_ORDER if a in arms and base and a != base}
         if TRANSFER in arms and PSEUDO in arms:
             versus["transfer-vs-pseudo"] = compare(arms[TRANSFER], arms[PSEUDO])
-        summary[n] = {"arms": stats, "baseline": base, "versus": versus, "seeds": max(len(v) for v in arms.values()),
-                      "per_class": FULL_PER_CLASS if n == ALL else n}
+        matched = {f"{a}+gan": compare(arms[f"{a}+gan"], arms[a]) for a in NON_GAN if a in arms and f"{a}+gan" in arms}
+        summary[n] = {"arms": stats, "baseline": base, "versus": versus, "matched": matched,
+                      "seeds": max(len(v) for v in arms.values()), "per_class": FULL_PER_CLASS if n == ALL else n}
     return summary
 
 

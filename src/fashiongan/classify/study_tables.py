@@ -79,14 +79,30 @@ def accuracy_table(summary: dict[Any, dict[str, Any]], arms: list[str]) -> list[
     return lines
 
 
+def versus_line(n: Any, name: str, against: str, interval: Any) -> str:
+    span = (f"[{100 * interval.low:+.2f}, {100 * interval.high:+.2f}]" if interval.low is not None else "–")
+    verdict = f"**{interval.verdict}**" if interval.verdict in ("better", "worse") else interval.verdict
+    return f"| {n_label(n)} | {name} | {against} | {100 * interval.mean:+.2f} | {span} | {verdict} |"
+
+
+VERSUS_HEADER = ["| N | arm | against | difference (points) | 95 % interval | verdict |", "|---:|---|---|---:|---|---|"]
+
+
 def versus_table(summary: dict[Any, dict[str, Any]]) -> list[str]:
-    lines = ["| N | arm | against | difference (points) | 95 % interval | verdict |", "|---:|---|---|---:|---|---|"]
+    lines = list(VERSUS_HEADER)
     for n, s in summary.items():
         for arm, interval in s["versus"].items():
             name, against = ("transfer+gan", "pseudo-label") if arm == "transfer-vs-pseudo" else (arm, s["baseline"])
-            span = (f"[{100 * interval.low:+.2f}, {100 * interval.high:+.2f}]" if interval.low is not None else "–")
-            verdict = f"**{interval.verdict}**" if interval.verdict in ("better", "worse") else interval.verdict
-            lines.append(f"| {n_label(n)} | {name} | {against} | {100 * interval.mean:+.2f} | {span} | {verdict} |")
+            lines.append(versus_line(n, name, against, interval))
+    return lines
+
+
+def matched_table(summary: dict[Any, dict[str, Any]]) -> list[str]:
+    """Each X + GAN arm against X alone, seed by seed: what the GAN images add to one augmentation."""
+    lines = list(VERSUS_HEADER)
+    for n, s in summary.items():
+        for arm, interval in s.get("matched", {}).items():
+            lines.append(versus_line(n, arm, arm.removesuffix("+gan"), interval))
     return lines
 
 
@@ -180,6 +196,8 @@ def markdown(summary: dict[Any, dict[str, Any]], cells: list[dict[str, Any]], pl
     lines = ["# Augmentation study v2: do GAN images improve a fashion classifier?", "", protocol(plan, cells, source),
              "", "## Test accuracy (%), mean ± 95 % interval over seeds", "", *accuracy_table(summary, ARM_ORDER),
              "", "## Each arm against the baseline, seed by seed", "", *versus_table(summary),
+             "", "## What the GAN images add: each + GAN arm against the same augmentation without them", "",
+             *matched_table(summary),
              "", "## The cells' GANs (mean over seeds; `fashiongan evaluate` of checkpoints/best)", "",
              *gan_table(cells, "gan"), "", "Diagnosis thresholds: copies above "
              f"{COPYING} (five times a model that does not copy), recall below {NARROW}, class accuracy below "
