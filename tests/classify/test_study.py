@@ -148,7 +148,7 @@ def test_an_interrupted_cell_continues_its_gans_and_classifiers(fmnist_dir: Path
     assert not trained and [r["arm"] for r in cell["arms"]] == ["real", "classic", "strong", "best+gan", "gan-only"]
     best = {r["arm"]: r for r in cell["arms"]}[cell["best_non_gan"]]  # N >= large_from: one GAN arm, on the best
     assert {r["arm"]: r for r in cell["arms"]}["best+gan"]["augment"] == best["augment"]
-    assert {r["arm"]: r for r in cell["arms"]}["best+gan"]["ratio"] == 0.5  # the large ratios
+    assert {r["arm"]: r for r in cell["arms"]}["best+gan"]["ratio"] == pytest.approx(0.5)  # the large ratios
 
 
 def test_cell_rules(fmnist_dir: Path):

@@ -117,9 +117,9 @@ def test_the_truncation_lever_adds_arms_sampling_with_less_noise(fmnist_dir: Pat
     (cell,) = run_study(plan, tmp_path / "out")
     assert [a["arm"] for a in cell["arms"]] == ["real", "classic", "classic+gan@1", "classic+gan@1+trunc"]
     config = json.loads((tmp_path / "out" / "work" / "n2-s0" / "classic+gan-1+trunc" / "config.json").read_text())
-    assert config["classify"]["synthetic_truncation"] == 0.7
+    assert config["classify"]["synthetic_truncation"] == pytest.approx(0.7)
     plain = json.loads((tmp_path / "out" / "work" / "n2-s0" / "classic+gan-1" / "config.json").read_text())
-    assert plain["classify"]["synthetic_truncation"] == 1.0
+    assert plain["classify"]["synthetic_truncation"] == pytest.approx(1.0)
 
 
 def test_under_torchrun_a_rank_runs_its_cells_as_single_processes(fmnist_dir: Path, tmp_path: Path, monkeypatch):

@@ -108,7 +108,7 @@ class HoldoutScorer:
         features, _ = compute_features(self.net, images, device=self.device, progress=False)
         features = features / self.scale
         distances, _ = nearest_neighbours(torch.from_numpy(features), self.train)
-        kid_value = mmd2_unbiased(np.asarray(self.holdout, np.float64), np.asarray(features, np.float64))
+        kid_value = mmd2_unbiased(self.holdout, features)  # float64 from compute_features
         return {
             "holdout_kid": float(f"{kid_value:.6g}"),
             "holdout_fid": round(fid_from_features(self.holdout, features), 4),
