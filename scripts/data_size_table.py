@@ -1,11 +1,14 @@
 """Quality against data size: tabulate and plot evaluated runs by images per class and recipe.
 
     python scripts/data_size_table.py runs/pc10-old runs/pc10-ada runs/pc50-old ... --out docs/fewshot
+    python scripts/data_size_table.py runs/pc500-old runs/pc500-ada --keep docs/fewshot/data_size.csv --out docs/fewshot
 
 Each RUN must hold `config.json` and `eval.json` (`fashiongan evaluate RUN`). Its images per class come from
 `data.per_class` (empty: all), its recipe from `train.augment` (`ada`: new, anything else: old). Writes
 OUT/data_size.csv, OUT/data_size.png (recall, FID, class accuracy and copies against N, one line per
-recipe, the real-data floor dashed) and prints the markdown table docs/fewshot.md carries.
+recipe, the real-data floor dashed) and prints the markdown table docs/fewshot.md carries. `--keep CSV` adds
+the rows of an earlier data_size.csv whose runs are not given again, so a table can grow run by run after the
+earlier run folders are gone (their floor is the one the given runs were evaluated against).
 """
 
 from __future__ import annotations
@@ -39,6 +42,22 @@ def row(run_dir: Path) -> dict:
     }
 
 
+def kept_rows(path: Path, given: set[str]) -> list[dict]:
+    """Rows of an earlier data_size.csv, numbers as floats, minus the runs given again."""
+    with open(path, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["run"] not in given]
+    for r in rows:
+        r["per_class"] = r["per_class"] if r["per_class"] == "all" else int(r["per_class"])
+        r["step"] = int(r["step"])
+        r.update({key: float(r[key]) for key in FIELDS[4:]})
+        r["floor"] = {}
+    return rows
+
+
+def floor_of(rows: list[dict]) -> dict:
+    return next((r["floor"] for r in rows if r["floor"]), {})
+
+
 def sort_key(r: dict) -> tuple:
     return (ALL if r["per_class"] == "all" else r["per_class"], r["recipe"] != "old")
 
@@ -50,7 +69,7 @@ def markdown(rows: list[dict]) -> str:
         lines.append(f"| {r['per_class']} | {r['recipe']} | {r['fid']:.1f} | {r['kid']:.2f} | {r['precision']:.3f} "
                      f"| {r['recall']:.3f} | {r['coverage']:.3f} | {r['class_accuracy']:.3f} "
                      f"| {r['copies_pixel']:.3f} / {r['copies_feature']:.3f} | `{r['run']}` |")
-    floor = rows[0]["floor"]
+    floor = floor_of(rows)
     if floor:
         lines.append(f"| floor | 10,000 real training images | {floor['fid']:.2f} | {floor['kid']:.2f} "
                      f"| {floor['precision']:.3f} | {floor['recall']:.3f} | {floor['coverage']:.3f} "
@@ -70,7 +89,7 @@ def plot(rows: list[dict], path: Path) -> None:
             mine = [r for r in rows if r["recipe"] == recipe]
             xs = [ALL if r["per_class"] == "all" else r["per_class"] for r in mine]
             ax.plot(xs, [r[key] for r in mine], marker="o", label=recipe)
-        floor = 0.01 if key == "copies_pixel" else rows[0]["floor"].get(key)
+        floor = 0.01 if key == "copies_pixel" else floor_of(rows).get(key)
         if floor is not None:
             ax.axhline(floor, color="grey", linestyle="--", linewidth=1, label="real-data floor")
         ax.set_xscale("log")
@@ -87,12 +106,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="evaluated run folders")
     parser.add_argument("--out", type=Path, required=True, help="folder for data_size.csv and data_size.png")
+    parser.add_argument("--keep", type=Path, help="an earlier data_size.csv whose other rows stay in the table")
     args = parser.parse_args()
     missing = [str(run / name) for run in args.runs for name in ("config.json", "eval.json")
                if not (run / name).is_file()]
     if missing:
         raise SystemExit(f"data_size_table: not an evaluated run (run `fashiongan evaluate RUN`): {missing[0]}")
-    rows = sorted((row(run) for run in args.runs), key=sort_key)
+    rows = [row(run) for run in args.runs]
+    if args.keep:
+        rows += kept_rows(args.keep, {r["run"] for r in rows})
+    rows = sorted(rows, key=sort_key)
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "data_size.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
