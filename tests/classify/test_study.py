@@ -124,6 +124,9 @@ def test_the_report_of_a_run_cell(one_cell):
     assert [p.name for p in paths] == ["results.csv", "report.md", "accuracy_vs_n.png"]
     report = (out / "report.md").read_text()
     assert "**Protocol (v2).**" in report and "| n4-s0 |" in report
+    cell = json.loads((out / "cells" / "n4-s0.json").read_text())
+    assert cell["machine"] and f"Machines: {cell['machine']} (n4-s0)." in report
+    assert cell["gan"]["steps_trained"] >= cell["gan"]["checkpoint_step"] > 0
     assert len((out / "results.csv").read_text().splitlines()) == 1 + 9  # 9 classifiers
 
 

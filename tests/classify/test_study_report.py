@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,21 @@ def test_write_report_makes_csv_markdown_and_plot(tmp_path: Path):
     assert "| 10 | classic+gan | classic | +1.50 | [+0.11, +2.89] | **better** |" in report
     assert "copies its training images (40 % of samples); covers a narrow slice of each class" in report
     assert (tmp_path / "accuracy_vs_n.png").stat().st_size > 1000
+
+
+def test_the_report_names_the_machine_of_each_cell_and_the_steps_its_gan_trained(tmp_path: Path):
+    """A study resumed on another machine gives its time-budgeted GANs other step counts: the report shows both."""
+    write_cells(tmp_path)
+    for seed, machine in ((0, "CPU A"), (1, "CPU B"), (2, "CPU A")):
+        path = tmp_path / "cells" / f"n10-s{seed}.json"
+        record = json.loads(path.read_text()) | {"machine": machine}
+        record["gan"] = record["gan"] | {"steps_trained": 1000 + seed}
+        write_json(path, record)
+    write_report(tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    assert "Machines: CPU A (n10-s0, n10-s2); CPU B (n10-s1); not recorded (n10-s3, n10-s4)." in report
+    assert "| n10-s1 | 0.020 | 0.400 | 0.970 | 500 / 1001 |" in report
+    assert "| n10-s3 | 0.020 | 0.400 | 0.970 | 500 / – |" in report
 
 
 def test_cells_of_another_protocol_or_with_bad_arms_are_user_errors(tmp_path: Path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import platform
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,14 @@ from fashiongan.bench.tutorial import tutorial_step
 from fashiongan.bench.workload import bench_config, random_data
 from fashiongan.config import PRESETS, same_as
 from fashiongan.option import check_options, option
-from fashiongan.run.device import autocast_dtype, cpu_has_native_bf16, enable_fast_cuda, resolve_device, set_threads
+from fashiongan.run.device import (
+    autocast_dtype,
+    cpu_has_native_bf16,
+    device_name,
+    enable_fast_cuda,
+    resolve_device,
+    set_threads,
+)
 from fashiongan.training.state import GANState, build_state
 from fashiongan.version import __version__
 
@@ -50,19 +56,6 @@ class BenchOptions:
         """The precisions to measure, once every option has been checked against its declaration."""
         check_options(self, lambda key: f"--{key.replace('_', '-')}")
         return ["fp32", "bf16"] if self.precision == "both" else [self.precision]
-
-
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def run_bench(options: BenchOptions) -> dict[str, Any]:

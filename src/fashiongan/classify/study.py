@@ -60,6 +60,7 @@ from fashiongan.classify.study_pseudo import pseudo_pool
 from fashiongan.data.dataset import ImageDataset
 from fashiongan.errors import UserError
 from fashiongan.io import read_json, write_json
+from fashiongan.run.device import device_name, resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def run_cell(plan: StudyPlan, data: StudyData, per_class: int | None, seed: int,
         "recipe": {"passes": recipe.passes, "repeats": recipe.repeats, "epochs": recipe.epochs,
                    "batch_size": recipe.batch_size, "ratios": ratios},
         "gan": gan, **extra, "best_non_gan": best_non_gan(rows)["arm"], "arms": mark_chosen(rows),
-        "cell_seconds": round(time.perf_counter() - started, 1),
+        "cell_seconds": round(time.perf_counter() - started, 1), "machine": device_name(resolve_device(plan.device)),
     }  # fmt: skip
     write_json(out / "cells" / f"{name}.json", result)
     return result

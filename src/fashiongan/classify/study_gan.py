@@ -96,7 +96,8 @@ def run_cell_gan(plan: StudyPlan, per_class: int | None, seed: int, train: Image
     wall = train_gan(config, run_dir, train, val)
     started = time.perf_counter()
     record = {"budget_seconds": config.train.seconds, "wall_seconds": round(wall, 1), "preset": plan.gan_preset,
-              "init_from": config.train.init_from, **evaluate_gan(plan, run_dir)}
+              "init_from": config.train.init_from, "steps_trained": describe_checkpoint(run_dir, "last")["step"],
+              **evaluate_gan(plan, run_dir)}  # steps in the time budget tell how fast the machine was
     record["eval_seconds"] = round(time.perf_counter() - started, 1)
     write_json(record_path, record)
     return record

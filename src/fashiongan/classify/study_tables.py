@@ -162,7 +162,8 @@ def ratio_lines(cells: list[dict[str, Any]]) -> list[str]:
 
 def cell_lines(cells: list[dict[str, Any]]) -> list[str]:
     """Per cell: its GAN's numbers, and each GAN arm's test accuracy minus the cell's best non-GAN arm's."""
-    lines = ["| cell | recall | copies | class acc. | step | diagnosis | GAN arms − best non-GAN (points) |",
+    lines = ["| cell | recall | copies | class acc. | step chosen / trained | diagnosis "
+             "| GAN arms − best non-GAN (points) |",
              "|---|---:|---:|---:|---:|---|---|"]
     for cell in sorted(cells, key=lambda c: (10**9 if c["per_class"] is None else c["per_class"], c["seed"])):
         gan = cell["gan"]
@@ -172,7 +173,8 @@ def cell_lines(cells: list[dict[str, Any]]) -> list[str]:
                          for a, r in chosen.items() if r.get("pool"))
         numbers = [gan.get(k) for k in ("recall", "copies", "class_accuracy")]
         text = ["–" if v is None else f"{v:.3f}" for v in numbers]
-        lines.append(f"| {cell.get('cell')} | {' | '.join(text)} | {gan.get('checkpoint_step')} | {diagnosis(gan)} | "
+        steps = f"{gan.get('checkpoint_step')} / {gan.get('steps_trained', '–')}"
+        lines.append(f"| {cell.get('cell')} | {' | '.join(text)} | {steps} | {diagnosis(gan)} | "
                      f"{gaps} |")
     return lines
 
@@ -188,7 +190,16 @@ def time_lines(cells: list[dict[str, Any]]) -> list[str]:
         gan_s = np.mean([c["gan"].get("wall_seconds", 0) for c in group])
         lines.append(f"| {'all' if n is None else n} | {len(group)} | {cell_s:.0f} | {gan_s:.0f} |")
     total = sum(c.get("cell_seconds", 0) for c in cells)
-    return [*lines, "", f"Cells' total: {total:,.0f} s ({total / 3600:.2f} h), transfer source not included."]
+    return [*lines, "", f"Cells' total: {total:,.0f} s ({total / 3600:.2f} h), transfer source not included.",
+            "", machine_line(cells)]
+
+
+def machine_line(cells: list[dict[str, Any]]) -> str:
+    """Which machine ran which cells: time-budgeted GANs train fewer steps on a slower one."""
+    by_machine: dict[str, list[str]] = {}
+    for cell in sorted(cells, key=lambda c: (10**9 if c["per_class"] is None else c["per_class"], c["seed"])):
+        by_machine.setdefault(cell.get("machine") or "not recorded", []).append(str(cell.get("cell")))
+    return "Machines: " + "; ".join(f"{m} ({', '.join(names)})" for m, names in by_machine.items()) + "."
 
 
 def markdown(summary: dict[Any, dict[str, Any]], cells: list[dict[str, Any]], plan: dict[str, Any],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 from collections.abc import Iterator
 
 import torch
@@ -21,6 +22,20 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name not in DEVICES:
         raise UserError(f"--device must be {', '.join(DEVICES[:-1])} or {DEVICES[-1]}; got {name!r}")
     return torch.device(name)
+
+
+def device_name(device: torch.device) -> str:
+    """The GPU's or CPU's model name, as reports name the machine a number was measured on."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def enable_fast_cuda(device: torch.device) -> None:
