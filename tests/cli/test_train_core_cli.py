@@ -58,7 +58,7 @@ def test_set_reaches_any_option_and_bad_values_are_one_line(capsys):
     assert main(["train", "--set", "train.r1_gamma=0.5", "--set", "model.d_minibatch_std=true",
                  "--set", "data.limit=none", "--loss", "rpgan", "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert config["train"]["r1_gamma"] == 0.5 and config["model"]["d_minibatch_std"] is True
+    assert config["train"]["r1_gamma"] == pytest.approx(0.5) and config["model"]["d_minibatch_std"] is True
     assert config["train"]["loss"] == "rpgan" and config["preset"] == "fmnist-best"
     for args, words in ((["--set", "train.r1_gamma=lots"], "train.r1_gamma expects float; got 'lots'"),
                         (["--set", "train.nope=1"], "unknown config key 'train.nope'"),
