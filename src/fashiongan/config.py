@@ -122,6 +122,9 @@ class TrainConfig:
                                 high=1000)
     aux_weight: float = option(0.0, "weight of the discriminator's auxiliary class loss (0: no class head)",
                                low=0.0, high=100.0, flag="aux-weight")
+    mode_seeking: float = option(0.0, "weight of the mode-seeking term: G is paid for making two noises of one class "
+                                 "give different images (Mao et al. 2019; 0: off)", low=0.0, high=100.0,
+                                 flag="mode-seeking")
     blend_start: float = option(0.0, "train unconditionally until this fraction of training, then blend the labels "
                                 "in (Shahbazi et al. 2022); needs cbn/resnet G and sn/resnet D", low=0.0, high=1.0)
     blend_end: float = option(0.0, "fraction of training where the labels are fully in (0: no blending)", low=0.0,

@@ -44,6 +44,7 @@ class Recipe:
     device: torch.device
     autocast_dtype: torch.dtype | None
     channels_last: bool
+    mode_seeking: float = 0.0  # weight of the mode-seeking term (training/diversity.py); 0: off
     rank: int = 0  # data parallel (training/data_parallel.py): this process's place among world_size
     world_size: int = 1
 
@@ -111,6 +112,7 @@ def build_recipe(config: RunConfig, device: torch.device) -> Recipe:
         device=device,
         autocast_dtype=autocast_dtype(train.precision, device),
         channels_last=train.channels_last,
+        mode_seeking=train.mode_seeking,
     )
 
 

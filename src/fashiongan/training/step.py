@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fashiongan.run.device import autocast
+from fashiongan.training.diversity import mode_seeking_loss, paired_labels
 from fashiongan.training.ema import update_ema
 from fashiongan.training.losses import discriminator_accuracy
 from fashiongan.training.state import GANState, Recipe, bare
@@ -30,6 +31,8 @@ def draw_noise(recipe: Recipe, n: int, rng: torch.Generator) -> tuple[Tensor, Te
     labels = None
     if recipe.num_classes > 0:
         labels = torch.randint(0, recipe.num_classes, (total,), device=recipe.device, generator=rng)
+        if recipe.mode_seeking > 0:
+            labels = paired_labels(labels)
     if recipe.world_size > 1:
         rows = slice(recipe.rank * n, (recipe.rank + 1) * n)
         z, labels = z[rows], labels[rows] if labels is not None else None
@@ -87,7 +90,8 @@ def discriminator_step(state: GANState, real: Tensor, real_labels: Tensor | None
 
 
 def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fake: Tensor,
-                   fake_labels: Tensor | None) -> dict[str, Tensor]:
+                   fake_labels: Tensor | None, z: Tensor | None = None) -> dict[str, Tensor]:
+    """G through a frozen D; ``z`` (the noise of ``fake``) is needed only by the mode-seeking term."""
     recipe = state.recipe
     # D without its DDP wrapper: its weights are frozen here, and a wrapped forward would wait for a
     # gradient all-reduce that G's backward never triggers. G's wrapper still averages G's gradients.
@@ -105,6 +109,10 @@ def generator_step(state: GANState, real: Tensor, real_labels: Tensor | None, fa
         if aux is not None:
             loss = loss + aux
             stats["g_class_loss"] = aux.detach()
+        if recipe.mode_seeking > 0 and z is not None:
+            seeking = mode_seeking_loss(fake, z)
+            loss = loss + recipe.mode_seeking * seeking
+            stats["g_mode_seeking"] = seeking.detach()
         state.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         state.opt_g.step()
@@ -128,7 +136,7 @@ def train_step(state: GANState, real: Tensor, real_labels: Tensor | None, ema_be
     with autocast(recipe.device, recipe.autocast_dtype):
         fake = state.generator(z, fake_labels)  # (B, C, H, W)
     stats = discriminator_step(state, real, real_labels, fake.detach(), fake_labels)
-    stats |= generator_step(state, real, real_labels, fake, fake_labels)
+    stats |= generator_step(state, real, real_labels, fake, fake_labels, z)
     if state.ada is not None:  # after both updates: one step sees one p
         stats["augment_p"] = torch.tensor(state.ada.p, dtype=torch.float64)
         state.ada.observe(stats["d_real_sign"], real.shape[0] * recipe.world_size, recipe.world_size)
