@@ -155,6 +155,8 @@ class TrainConfig:
                                   "(a fixed random network: no other data involved), or auto (evaluator if one "
                                   "fits, else random)", choices=("auto", "evaluator", "random"), fixed=False)
     select_n: int = option(1000, "generated images per held-out score", low=50, high=100_000, fixed=False)
+    select_after: float = option(0.0, "share of the run (time budget, else epochs) before which a held-out score "
+                                 "is recorded but cannot make checkpoints/best", low=0.0, high=1.0, fixed=False)
     patience: int = option(0, "stop when this many held-out scores in a row did not improve (0: never)", low=0,
                            high=100_000, flag="patience", fixed=False)
     precision: str = option("fp32", "fp32, bf16 autocast, or auto (bf16 where the device has it natively)",

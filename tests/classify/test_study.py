@@ -169,3 +169,17 @@ def test_cell_rules(fmnist_dir: Path):
     assert len(split.train) == 80 and len(split.val) == 20 and not set(split.train.tolist()) & set(split.val.tolist())
     config = json.loads(json.dumps(plan.comparable()))
     assert "device" not in config and config["per_class"] == [10, 25, 50, 250, None]
+
+
+def test_cell_gans_choose_in_the_second_half_and_older_studies_keep_their_rule(fmnist_dir: Path, tmp_path: Path):
+    from fashiongan.classify.study_gan import cell_gan_config
+    from fashiongan.classify.study_plan import check_plan
+
+    assert cell_gan_config(tiny_plan(fmnist_dir), 4, 0, 2).train.select_after == pytest.approx(0.5)
+    old = tiny_plan(fmnist_dir, gan_select_after=0.0)
+    saved = old.comparable()
+    del saved["gan_select_after"]  # a study.json written before the setting existed
+    write_json(tmp_path / "study.json", {"protocol": "v2", "comparable": saved, "plan": {}})
+    check_plan(old, tmp_path)  # it ran with any checkpoint eligible: continuing it that way is the same study
+    with pytest.raises(UserError, match=r"other settings \(gan_select_after differ"):
+        check_plan(tiny_plan(fmnist_dir), tmp_path)

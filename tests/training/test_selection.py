@@ -55,6 +55,22 @@ def test_patience_stops_a_run_that_stopped_improving(tmp_path: Path, tiny_data, 
     assert last["epoch"] == 4 and last["stale_scores"] == 2
 
 
+def test_scores_before_select_after_are_recorded_but_never_best(tmp_path: Path, tiny_data, monkeypatch):
+    from fashiongan.training import selection
+
+    values = iter([0.1, 0.2, 3.0, 1.0, 2.0, 1.5])  # the first two are lowest, and come in the first half
+    monkeypatch.setattr(selection.HoldoutScorer, "score",
+                        lambda self, generator: {"holdout_kid": next(values), "holdout_fid": 0.0,
+                                                 "holdout_copies": 0.0})
+    config = tiny_config(**SELECT, **{"train.epochs": 6, "train.select_after": 0.5})
+    train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    records = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    assert [r["holdout_kid"] for r in records] == [0.1, 0.2, 3.0, 1.0, 2.0, 1.5]
+    assert [r.get("holdout_judged", True) for r in records] == [False, False, True, True, True, True]
+    best = json.loads((tmp_path / "run" / "checkpoints" / "best" / "state.json").read_text())
+    assert best["step"] == 4 * 2 and best["best_holdout"] == 1.0  # the fourth epoch's: 2 steps per epoch
+
+
 def test_selection_options_need_a_holdout():
     with pytest.raises(UserError, match="pass --holdout N"):
         make_config("fmnist", {"train.select_kimg": 10.0})

@@ -4,9 +4,11 @@ A cell's GAN is the data-efficient engine's ``fewshot`` preset (adaptive discrim
 epochs of 20,000 images) trained on the cell's training images only, for a time budget that grows with
 N. The cell's validation images are its held-out set: scored in the features of a fixed *random* network
 (no network trained on other labelled data takes part), they choose ``checkpoints/best``, which is what
-every GAN arm samples. The transfer twin is the same recipe started from the source GAN (``init_from``):
-one unconditional GAN per study, trained on the training split's images without labels (every cell's
-validation images left out). ``fashiongan evaluate`` then measures each GAN at ``eval_n`` images.
+every GAN arm samples; only scores from the second half of the budget may choose (``gan_select_after``:
+with a few dozen validation images an early, poor checkpoint can win by chance). The transfer twin is the
+same recipe started from the source GAN (``init_from``): one unconditional GAN per study, trained on the
+training split's images without labels (every cell's validation images left out). ``fashiongan evaluate``
+then measures each GAN at ``eval_n`` images.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def cell_gan_config(plan: StudyPlan, per_class: int | None, seed: int, holdout_p
     overrides: dict[str, Any] = {
         "train.seed": seed, "train.device": plan.device, "train.seconds": gan_seconds(plan, per_class),
         "train.epochs": None, "train.sample_every": RARELY, "data.holdout_per_class": holdout_per_class, **SELECT,
+        "train.select_after": plan.gan_select_after,
     }  # fmt: skip
     if init_from is not None:
         overrides["train.init_from"] = str(init_from)

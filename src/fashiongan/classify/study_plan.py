@@ -25,6 +25,7 @@ PROTOCOL = "v2"
 FULL_PER_CLASS = 6000  # Fashion-MNIST's images per class: where N = all sits on the GAN budget's log scale
 MIN_EVAL_N = 100  # generated images per GAN evaluation, at least (0: no evaluation)
 EPOCH_IMAGES = 2560  # a small training set is repeated whole within an epoch up to this many images
+LEGACY = {"gan_select_after": 0.0}  # what a study.json written before a setting existed ran with
 
 
 @dataclass
@@ -42,6 +43,7 @@ class StudyPlan:
     gan_preset: str = "fewshot"
     gan_seconds_small: float = 180.0  # GAN budget at N = 10, rising linearly in log N ...
     gan_seconds_large: float = 240.0  # ... to this at N = all
+    gan_select_after: float = 0.5  # held-out scores in the first half of a GAN's budget cannot choose it
     classifier_preset: str = "fmnist-cnn"
     min_passes: int = 4  # passes over the real training images, at least ...
     min_steps: int = 800  # ... and enough passes for this many optimizer steps' worth of real images
@@ -152,7 +154,8 @@ def check_plan(plan: StudyPlan, out: Path) -> None:
     if protocol != PROTOCOL:
         raise UserError(f"{out} holds a study of protocol {protocol} ({path}); use another --out, or "
                         f"--protocol {protocol} to continue it")
-    if saved["comparable"] != plan.comparable():
-        changed = sorted(k for k in plan.comparable() if saved["comparable"].get(k) != plan.comparable()[k])
+    saved_settings = LEGACY | saved["comparable"]
+    if saved_settings != plan.comparable():
+        changed = sorted(k for k in plan.comparable() if saved_settings.get(k) != plan.comparable()[k])
         raise UserError(f"{out} holds a study with other settings ({', '.join(changed) or 'keys'} differ, {path}); "
                         "use another --out, or the same settings to continue it")

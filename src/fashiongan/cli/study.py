@@ -21,7 +21,8 @@ from fashiongan.outputs import check_output_folder, has_any
 
 PROTOCOLS = ("v2", "v1")
 V1_ONLY = ("gan_minutes", "classifier_steps", "filter_confidence", "truncation")
-V2_ONLY = ("large_ratios", "gan_seconds", "min_passes", "min_steps", "transfer_n", "source_minutes", "eval_n")
+V2_ONLY = ("large_ratios", "gan_seconds", "gan_select_after", "min_passes", "min_steps", "transfer_n",
+           "source_minutes", "eval_n")
 
 
 @dataclass
@@ -39,6 +40,9 @@ class StudyOptions:
     large_ratios: str | None = option(None, "v2: the same at N >= 250 and all (default: 0.5)", flag="large-ratios")
     gan_seconds: str | None = option(None, "v2: GAN budget in seconds at N = 10 and at N = all, linear in log N "
                                      "between (default: 180,240)", flag="gan-seconds")
+    gan_select_after: float | None = option(None, "v2: share of a GAN's budget before which its validation scores "
+                                            "cannot choose its checkpoint (default: 0.5; 0: any)", low=0.0,
+                                            high=1.0, flag="gan-select-after")
     min_passes: int | None = option(None, "v2: passes over the real images, at least (default: 4)", low=1,
                                     high=1_000_000, flag="min-passes")
     min_steps: int | None = option(None, "v2: and enough passes for this many steps' worth of real images "
@@ -166,7 +170,7 @@ def plan_from_args(args: argparse.Namespace):
         levers = {"gan_seconds": 60.0 * o.gan_minutes} if "gan_minutes" in set_ else {}
         levers |= {k: set_[k] for k in ("classifier_steps", "filter_confidence", "truncation") if k in set_}
         return study_v1.StudyPlan(**common, **levers)
-    v2: dict = {k: set_[k] for k in ("min_passes", "min_steps", "eval_n") if k in set_}
+    v2: dict = {k: set_[k] for k in ("min_passes", "min_steps", "eval_n", "gan_select_after") if k in set_}
     if "gan_seconds" in set_:
         seconds = parse_numbers(o.gan_seconds, "--gan-seconds", "60,150", 100_000)
         if len(seconds) > 2:

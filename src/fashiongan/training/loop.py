@@ -182,7 +182,7 @@ def write_epoch_outputs(s: Session, record: dict[str, Any], epoch: int, last: bo
     is_best = s.evaluator.run(s.state.sampler(), epoch, record, s.progress, last) if s.evaluator else False
     if s.scorer is not None:  # the held-out choice replaces the evaluation's FID as the judge of "best"
         is_best, s.out_of_patience = score_holdout(s.scorer, s.state.sampler(), s.progress, s.config.train, record,
-                                                   last)
+                                                   last, progress_fraction(s))
         last = last or s.out_of_patience
     if epoch % s.config.train.checkpoint_every == 0 or last:
         save(s, "last", s.shuffle_rng.get_state())

@@ -133,19 +133,25 @@ def warn_copies(score: dict[str, Any], images_seen: int, augment: str) -> None:
 
 
 def score_holdout(scorer: HoldoutScorer, generator: nn.Module, progress: TrainingProgress, train: TrainConfig,
-                  record: dict[str, Any], last: bool) -> tuple[bool, bool]:
+                  record: dict[str, Any], last: bool, fraction: float = 1.0) -> tuple[bool, bool]:
     """Score the held-out images when due (every ``select_kimg``, and at the end), into ``record``.
 
     Returns (this is the best score so far: save ``best``, the run is out of ``--patience``). The counters
-    live in ``progress``, so a resumed run keeps judging where it left off.
+    live in ``progress``, so a resumed run keeps judging where it left off. Before ``select_after`` of the
+    run (``fraction``) a score is recorded but judges nothing: with a few dozen held-out images an early,
+    poor generator can score a lower KID by chance than the trained one (the study's cells n10-s3 and n25-s2
+    kept their first checkpoint that way), and a GAN on small data rarely peaks in its first half.
     """
     if progress.images_seen < progress.next_select and not last:
         return False, False
     score = scorer.score(generator)
     record.update(score)
+    progress.next_select = progress.images_seen + int(train.select_kimg * 1000)
+    warn_copies(score, progress.images_seen, train.augment)
+    if fraction < train.select_after and not last:
+        record["holdout_judged"] = False
+        return False, False
     is_best, progress.stale_scores = judge(score, progress.best_holdout, progress.stale_scores)
     if is_best:
         progress.best_holdout = score["holdout_kid"]
-    progress.next_select = progress.images_seen + int(train.select_kimg * 1000)
-    warn_copies(score, progress.images_seen, train.augment)
     return is_best, train.patience > 0 and progress.stale_scores >= train.patience
