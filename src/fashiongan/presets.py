@@ -53,14 +53,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         "data.source": "",  # must be given with --data DIR
         "data.image_size": 64,
         # v2 (docs/fewshot.md, 64-px folders): fmnist-best's compact nets scaled to 64 px, adaptive augmentation,
-        # and the mode-seeking term, which ends the one-image-per-class collapse of v1 (ResNet G and D)
+        # and the mode-seeking term, which ends the one-image-per-class collapse of v1 (ResNet G and D); v3: a
+        # stronger class head with a stronger term beat v2 on FID, recall and class accuracy over two seeds
         "model.g_channels": 128,
         "model.d_channels": 16,
         "model.d_depth": 1,
         "model.d_max_channels": 256,
         "train.batch_size": 64,
         "train.augment": "ada",
-        "train.mode_seeking": 0.3,
+        "train.aux_weight": 0.6,
+        "train.mode_seeking": 0.6,
         "train.seconds": 1200.0,
     },
     "fmnist": {},
