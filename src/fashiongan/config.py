@@ -104,6 +104,11 @@ class TrainConfig:
     seconds: float | None = option(None, "training time budget in seconds (kept across --resume); "
                                    "see also --minutes", low=0.0, flag="seconds", fixed=False)
     batch_size: int = option(128, "images per step", low=1, high=65536, flag="batch-size")
+    batch_start: int = option(0, "images per step at the start: the batch doubles every batch_double_kimg thousand "
+                              "images until it is batch_size (more steps in the first seconds; 0: off)", low=0,
+                              high=65536, flag="batch-start")
+    batch_double_kimg: float = option(20.0, "thousands of images between doublings of the batch from batch_start",
+                                      low=0.001, high=1e6)
     lr_g: float = option(1e-4, "generator Adam learning rate", low=1e-8, high=1.0)
     lr_d: float = option(1e-4, "discriminator Adam learning rate", low=1e-8, high=1.0)
     beta1: float = option(0.5, "Adam beta1", low=0.0, high=0.999)
@@ -279,10 +284,10 @@ def check_resume(saved: RunConfig, config: RunConfig, world_size: int = 1, saved
 
     ``train.batch_size`` is each rank's share of the global batch: a run may move to another number of
     ranks (``world_size``, against the ``saved_world_size`` it was trained on) with the share changed so that
-    the global batch stays the same.
+    the global batch stays the same (and likewise ``train.batch_start``).
     """
-    same_global = saved.train.batch_size * saved_world_size == config.train.batch_size * world_size
-    skip = ("train.batch_size",) if same_global else ()
+    skip = tuple(f"train.{key}" for key in ("batch_size", "batch_start")
+                 if getattr(saved.train, key) * saved_world_size == getattr(config.train, key) * world_size)
     check_unchanged(saved, config, [d for d in declarations() if d[0] not in skip], flag_name)
 
 

@@ -20,7 +20,7 @@ from fashiongan.models.layers import scale_to_unit
 from fashiongan.run.checkpoint import save_checkpoint
 from fashiongan.training.ema import has_batchnorm, recompute_batchnorm
 from fashiongan.training.run_state import fixed_grid_inputs, training_state
-from fashiongan.training.schedule import apply_settings, step_settings
+from fashiongan.training.schedule import apply_settings, batch_units, step_settings
 from fashiongan.training.selection import score_holdout
 from fashiongan.training.session import Session, TrainResult
 from fashiongan.training.step import train_step
@@ -98,8 +98,8 @@ def run_epochs(s: Session) -> str:
     while True:
         epoch_start_rng = s.shuffle_rng.get_state()
         num_images = s.images.shape[0]
-        batches = epoch_shard(num_images * s.repeats, s.config.train.batch_size, s.shuffle_rng,
-                              s.state.recipe.rank, s.world_size)
+        batches = epoch_shard(num_images * s.repeats, s.config.train.batch_start or s.config.train.batch_size,
+                              s.shuffle_rng, s.state.recipe.rank, s.world_size)
         if s.repeats > 1:  # positions in the repeated epoch → images
             batches = [batch.remainder(num_images) for batch in batches]
         meter = EpochMeter(s.progress.partial_sums, s.progress.batch_in_epoch)
@@ -122,17 +122,21 @@ def run_batches(s: Session, batches: list[torch.Tensor], meter: EpochMeter) -> s
     labels_wanted = config.model.conditional
     s.budget.start()
     try:
-        for indices in batches[meter.batches:]:
+        while meter.batches < len(batches):
+            joined = batches[meter.batches : meter.batches + batch_units(config.train, s.progress.images_seen)]
+            units = len(joined)  # 1 unless the batch grows (--batch-start); fewer at the epoch's end
+            indices = torch.cat(joined) if units > 1 else joined[0]
             global_batch = len(indices) * s.world_size
             settings = step_settings(config.train, progress_fraction(s), s.progress.images_seen, global_batch)
             apply_settings(state, config.train, settings)
             real_uint8, real_labels = gather_batch(s.images, s.labels, indices, s.device)
             real = scale_to_unit(real_uint8)  # uint8 → [-1, 1] on the device
             stats = train_step(state, real, real_labels if labels_wanted else None, settings.ema_beta)
-            meter.add(stats, real.shape[0])
+            logged_before = meter.batches // config.train.log_every
+            meter.add(stats, real.shape[0], units)
             s.progress.images_seen += global_batch
             s.bar.update(1)
-            if meter.batches % config.train.log_every == 0:
+            if meter.batches // config.train.log_every > logged_before:
                 check_finite(meter, s)
                 s.bar.set_postfix_str(meter.live_summary())
             if s.on_step is not None:
@@ -214,6 +218,11 @@ def progress_fraction(s: Session) -> float:
     if s.budget.limit_s is not None:
         return s.sync.fraction(s.budget)
     epochs = s.config.epochs_or_default() or 1
+    train = s.config.train
+    if train.batch_start:  # a growing batch: steps are no fixed share of the run, images are
+        per_batch = train.batch_start * s.world_size
+        epoch_images = s.images.shape[0] * s.repeats // per_batch * per_batch
+        return min(1.0, s.progress.images_seen / max(1, epochs * epoch_images))
     return min(1.0, s.state.step / max(1, epochs * s.steps_per_epoch))
 
 

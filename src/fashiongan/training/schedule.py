@@ -2,8 +2,9 @@
 
 ``fraction`` is the share of the time budget spent (with --minutes/--seconds) or of the epoch limit's
 steps (see loop.progress_fraction); every per-step setting derives from it, or from the images seen: the
-learning rates, the label-blending strength and the EMA decay. A new schedule is one more field of
-``StepSettings``, one more line in ``step_settings`` and, if it lives in the state, in ``apply_settings``.
+learning rates, the label-blending strength, the EMA decay and the size of a growing batch
+(``batch_units``). A new schedule is one more field of ``StepSettings``, one more line in
+``step_settings`` and, if it lives in the state, in ``apply_settings``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fashiongan.run.schedule import lr_factor
 from fashiongan.training.ema import ema_beta
 from fashiongan.training.state import GANState, set_conditioning
 
-__all__ = ["StepSettings", "apply_settings", "lr_factor", "step_settings"]
+__all__ = ["StepSettings", "apply_settings", "batch_units", "lr_factor", "step_settings"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,20 @@ def step_settings(train: TrainConfig, fraction: float, images_seen: int, global_
     factor = lr_factor(train.lr_schedule, fraction, train.lr_decay_start, train.lr_decay_floor)
     beta = ema_beta(global_batch, train.ema_kimg, images_seen, train.ema_rampup)
     return StepSettings(factor, conditioning, beta)
+
+
+def batch_units(train: TrainConfig, images_seen: int) -> int:
+    """Batches of ``train.batch_start`` images joined into this step: 1, 2, 4 … up to batch_size / batch_start.
+
+    A growing batch (Smith et al. 2018, "Don't decay the learning rate, increase the batch size") gives the
+    first seconds many small steps, where a run is short of steps, and the rest of the run the full batch.
+    The number depends only on the images seen, so a resumed run joins the same batches.
+    """
+    if not train.batch_start:
+        return 1
+    full = train.batch_size // train.batch_start
+    doublings = int(images_seen // (train.batch_double_kimg * 1000.0))
+    return min(full, 2 ** min(doublings, 30))
 
 
 def apply_settings(state: GANState, train: TrainConfig, settings: StepSettings) -> None:

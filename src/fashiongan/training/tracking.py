@@ -32,12 +32,14 @@ class EpochMeter:
         self.images = 0
         self.start = time.perf_counter()
 
-    def add(self, stats: dict[str, torch.Tensor], batch_size: int) -> None:
+    def add(self, stats: dict[str, torch.Tensor], batch_size: int, units: int = 1) -> None:
+        """One step's statistics; a step that joined ``units`` batches (a growing batch) counts that many times,
+        so the epoch's means stay means over its batches, weighted by images."""
         for key, value in stats.items():
             total = self.sums.get(key)
-            value = value.detach().double()
+            value = value.detach().double() * units
             self.sums[key] = value if total is None else total.to(value.device) + value
-        self.batches += 1
+        self.batches += units
         self.images += batch_size
 
     def sums_as_floats(self) -> dict[str, float]:
