@@ -104,11 +104,9 @@ class TrainConfig:
     seconds: float | None = option(None, "training time budget in seconds (kept across --resume); "
                                    "see also --minutes", low=0.0, flag="seconds", fixed=False)
     batch_size: int = option(128, "images per step", low=1, high=65536, flag="batch-size")
-    batch_start: int = option(0, "images per step at the start: the batch doubles every batch_double_kimg thousand "
-                              "images until it is batch_size (more steps in the first seconds; 0: off)", low=0,
-                              high=65536, flag="batch-start")
-    batch_double_kimg: float = option(20.0, "thousands of images between doublings of the batch from batch_start",
-                                      low=0.001, high=1e6)
+    batch_start: int = option(0, "images per step at first, doubled every batch_double_kimg thousand images up to "
+                              "batch_size (0 or >= batch_size: no growth)", low=0, high=65536, flag="batch-start")
+    batch_double_kimg: float = option(20.0, "thousands of images between doublings from batch_start", low=0.001)
     lr_g: float = option(1e-4, "generator Adam learning rate", low=1e-8, high=1.0)
     lr_d: float = option(1e-4, "discriminator Adam learning rate", low=1e-8, high=1.0)
     beta1: float = option(0.5, "Adam beta1", low=0.0, high=0.999)
@@ -226,8 +224,7 @@ class RunConfig:
         return config
 
     def with_num_classes(self, num_classes: int) -> RunConfig:
-        """A copy whose model has ``num_classes`` classes: the number comes from the data (or a checkpoint's
-        class names), so it is set on a copy and the caller's config is left as it was."""
+        """A copy with ``num_classes`` classes (from the data or a checkpoint); the caller's config is kept."""
         derived = copy.deepcopy(self)
         derived.model.num_classes = num_classes
         return derived
@@ -282,10 +279,8 @@ def apply_overrides(config: RunConfig, overrides: dict[str, Any]) -> None:
 def check_resume(saved: RunConfig, config: RunConfig, world_size: int = 1, saved_world_size: int = 1) -> None:
     """The run config's fixed-on-resume rule (``check_unchanged``), errors naming each option's flag.
 
-    ``train.batch_size`` is each rank's share of the global batch: a run may move to another number of
-    ranks (``world_size``, against the ``saved_world_size`` it was trained on) with the share changed so that
-    the global batch stays the same (and likewise ``train.batch_start``).
-    """
+    ``train.batch_size`` and ``batch_start`` are each rank's share: a run may move to another number of ranks
+    (``world_size``; ``saved_world_size`` before) with the shares changed so that the global values stay."""
     skip = tuple(f"train.{key}" for key in ("batch_size", "batch_start")
                  if getattr(saved.train, key) * saved_world_size == getattr(config.train, key) * world_size)
     check_unchanged(saved, config, [d for d in declarations() if d[0] not in skip], flag_name)

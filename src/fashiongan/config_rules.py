@@ -29,9 +29,9 @@ def check_combinations(config: Any) -> None:
                                 or model.discriminator not in ("sn", "resnet")):
         raise UserError("label blending needs blend_start <= blend_end, a cbn/resnet generator and an sn/resnet "
                         "discriminator")
-    if train.batch_start and (train.batch_start > train.batch_size or train.batch_size % train.batch_start):
+    if 0 < train.batch_start < train.batch_size and train.batch_size % train.batch_start:
         raise UserError(f"--batch-start {train.batch_start} must divide --batch-size {train.batch_size} (the batch "
-                        "grows by joining batches of the start size)")
+                        "grows by joining batches of the start size); or pass --batch-start 0 for no growth")
     if model.generator == "resnet" and data.image_size < 32:
         raise UserError("generator resnet is for 32-256 px images; use cbn or dcgan for 28 px")
     if train.loss == "wgan" and train.gp_weight == 0 and train.r1_gamma == 0:

@@ -45,7 +45,7 @@ def test_train_on_real_fashion_mnist_leaves_the_promised_files(real_run: Path):
                  "samples/epoch_0001.png", "checkpoints/last/generator.safetensors"):
         assert (real_run / name).is_file(), name
     record = json.loads((real_run / "metrics.jsonl").read_text().splitlines()[0])
-    assert record["epoch"] == 1 and record["step"] == 8  # 512 images / 64 per batch
+    assert record["epoch"] == 1 and record["step"] == 32  # 512 images / 16 per batch: the preset's batch starts at 16
     grid = Image.open(real_run / "samples" / "epoch_0001.png")
     assert grid.mode == "L" and grid.width > 28 * 10  # one row per class, ten columns
 

@@ -13,7 +13,7 @@ from fashiongan.config import TrainConfig
 from fashiongan.errors import UserError
 from fashiongan.io import load_tensors, read_jsonl
 from fashiongan.training.loop import train
-from fashiongan.training.schedule import batch_units
+from fashiongan.training.schedule import batch_units, first_batch
 
 from .conftest import tiny_config
 
@@ -27,12 +27,14 @@ def test_the_batch_doubles_every_so_many_images_up_to_the_full_batch(images_seen
     assert batch_units(train, images_seen) == units
 
 
-def test_without_a_start_size_every_step_is_one_full_batch():
-    assert batch_units(TrainConfig(batch_size=64), 10**9) == 1
+@pytest.mark.parametrize("batch_start", [0, 64, 128])
+def test_without_a_smaller_start_size_every_step_is_one_full_batch(batch_start):
+    train = TrainConfig(batch_size=64, batch_start=batch_start)
+    assert first_batch(train) == 64 and batch_units(train, 0) == batch_units(train, 10**9) == 1
 
 
 def test_a_start_size_that_does_not_divide_the_batch_is_refused(tmp_path: Path, tiny_data):
-    with pytest.raises(UserError, match="--batch-start 12 must divide --batch-size 16"):
+    with pytest.raises(UserError, match="--batch-start 12 must divide --batch-size 16.*--batch-start 0"):
         train(tiny_config(**{"train.batch_start": 12}), tmp_path / "run", data=tiny_data, progress_bar=False)
 
 

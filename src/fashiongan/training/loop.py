@@ -20,7 +20,7 @@ from fashiongan.models.layers import scale_to_unit
 from fashiongan.run.checkpoint import save_checkpoint
 from fashiongan.training.ema import has_batchnorm, recompute_batchnorm
 from fashiongan.training.run_state import fixed_grid_inputs, training_state
-from fashiongan.training.schedule import apply_settings, batch_units, step_settings
+from fashiongan.training.schedule import apply_settings, batch_units, first_batch, step_settings
 from fashiongan.training.selection import score_holdout
 from fashiongan.training.session import Session, TrainResult
 from fashiongan.training.step import train_step
@@ -98,8 +98,8 @@ def run_epochs(s: Session) -> str:
     while True:
         epoch_start_rng = s.shuffle_rng.get_state()
         num_images = s.images.shape[0]
-        batches = epoch_shard(num_images * s.repeats, s.config.train.batch_start or s.config.train.batch_size,
-                              s.shuffle_rng, s.state.recipe.rank, s.world_size)
+        batches = epoch_shard(num_images * s.repeats, first_batch(s.config.train), s.shuffle_rng,
+                              s.state.recipe.rank, s.world_size)
         if s.repeats > 1:  # positions in the repeated epoch → images
             batches = [batch.remainder(num_images) for batch in batches]
         meter = EpochMeter(s.progress.partial_sums, s.progress.batch_in_epoch)
@@ -218,9 +218,9 @@ def progress_fraction(s: Session) -> float:
     if s.budget.limit_s is not None:
         return s.sync.fraction(s.budget)
     epochs = s.config.epochs_or_default() or 1
-    train = s.config.train
-    if train.batch_start:  # a growing batch: steps are no fixed share of the run, images are
-        per_batch = train.batch_start * s.world_size
+    start = first_batch(s.config.train)
+    if start < s.config.train.batch_size:  # a growing batch: steps are no fixed share of the run, images are
+        per_batch = start * s.world_size
         epoch_images = s.images.shape[0] * s.repeats // per_batch * per_batch
         return min(1.0, s.progress.images_seen / max(1, epochs * epoch_images))
     return min(1.0, s.state.step / max(1, epochs * s.steps_per_epoch))

@@ -16,7 +16,7 @@ from fashiongan.run.schedule import lr_factor
 from fashiongan.training.ema import ema_beta
 from fashiongan.training.state import GANState, set_conditioning
 
-__all__ = ["StepSettings", "apply_settings", "batch_units", "lr_factor", "step_settings"]
+__all__ = ["StepSettings", "apply_settings", "batch_units", "first_batch", "lr_factor", "step_settings"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ def step_settings(train: TrainConfig, fraction: float, images_seen: int, global_
     return StepSettings(factor, conditioning, beta)
 
 
+def first_batch(train: TrainConfig) -> int:
+    """Images per step at the start: batch_start when it is set and smaller than batch_size (else no growth)."""
+    return train.batch_start if 0 < train.batch_start < train.batch_size else train.batch_size
+
+
 def batch_units(train: TrainConfig, images_seen: int) -> int:
     """Batches of ``train.batch_start`` images joined into this step: 1, 2, 4 … up to batch_size / batch_start.
 
@@ -46,9 +51,10 @@ def batch_units(train: TrainConfig, images_seen: int) -> int:
     first seconds many small steps, where a run is short of steps, and the rest of the run the full batch.
     The number depends only on the images seen, so a resumed run joins the same batches.
     """
-    if not train.batch_start:
+    start = first_batch(train)
+    if start == train.batch_size:
         return 1
-    full = train.batch_size // train.batch_start
+    full = train.batch_size // start
     doublings = int(images_seen // (train.batch_double_kimg * 1000.0))
     return min(full, 2 ** min(doublings, 30))
 
