@@ -51,10 +51,7 @@ def batch_units(train: TrainConfig, images_seen: int) -> int:
     first seconds many small steps, where a run is short of steps, and the rest of the run the full batch.
     The number depends only on the images seen, so a resumed run joins the same batches.
     """
-    start = first_batch(train)
-    if start == train.batch_size:
-        return 1
-    full = train.batch_size // start
+    full = train.batch_size // first_batch(train)  # 1 without growth
     doublings = int(images_seen // (train.batch_double_kimg * 1000.0))
     return min(full, 2 ** min(doublings, 30))
 
