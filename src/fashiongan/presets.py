@@ -57,14 +57,17 @@ PRESETS: dict[str, dict[str, Any]] = {
         "data.image_size": 64,
         # v2 (docs/fewshot.md, 64-px folders): fmnist-best's compact nets scaled to 64 px, adaptive augmentation,
         # and the mode-seeking term, which ends the one-image-per-class collapse of v1 (ResNet G and D); v3: a
-        # stronger class head with a stronger term beat v2 on FID, recall and class accuracy over two seeds
+        # stronger class head with a stronger term beat v2 on FID, recall and class accuracy over two seeds; v4:
+        # D at half G's lr with a class head of 0.8 beat v3 on FID on both seeds (58.4/50.4 against 70.6/57.8),
+        # recall and class accuracy level (0.290/0.266, 0.905/0.870)
         "model.g_channels": 128,
         "model.d_channels": 16,
         "model.d_depth": 1,
         "model.d_max_channels": 256,
         "train.batch_size": 64,
+        "train.lr_d": 5e-4,
         "train.augment": "ada",
-        "train.aux_weight": 0.6,
+        "train.aux_weight": 0.8,
         "train.mode_seeking": 0.6,
         "train.seconds": 1200.0,
     },
