@@ -40,6 +40,20 @@ def test_rows_of_known_classes_are_copied_and_new_ones_start_at_the_mean():
     assert torch.equal(mapped, torch.tensor([[3.0, 6.0], [2.0, 4.0], [1.0, 2.0]]))
 
 
+def test_new_classes_are_set_apart_by_the_fresh_rows_at_the_source_spread():
+    rows = torch.tensor([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]])
+    fresh = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
+    mapped = map_class_rows(rows, ["a", "b", "c"], ["b", "x", "y", "z"], fresh)
+    assert torch.equal(mapped[0], rows[1])
+    new = mapped[1:]
+    assert not torch.allclose(new[0], new[1]) and not torch.allclose(new[1], new[2])
+    torch.testing.assert_close(new.mean(0), rows.mean(0))  # centred on the source's mean row
+    spread = (rows - rows.mean(0)).std()
+    torch.testing.assert_close((new - new.mean(0)).std(), spread)
+    same = map_class_rows(rows, ["a", "b", "c"], ["x", "y"], torch.ones(2, 2))  # a fresh cBN gain: all alike
+    torch.testing.assert_close(same, rows.mean(0).expand(2, 2))
+
+
 def test_a_run_starts_from_the_source_weights(tmp_path: Path, tiny_data, source: Path):
     config = tiny_config(**MODERN, **{"train.init_from": str(source), "train.lr_g": 1e-8, "train.lr_d": 1e-8})
     train(config, tmp_path / "tuned", data=tiny_data, progress_bar=False)

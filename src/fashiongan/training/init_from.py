@@ -4,8 +4,9 @@ Starting G and D from a GAN trained on other data is the cheapest known help for
 al. 2018, "Transferring GANs"; pre-training mostly lifts recall and coverage, Grigoryev et al. 2022). The
 architecture must match tensor for tensor, except where tensors are indexed by class: rows of a class the
 source also had (by name) are copied, and a class new to the source starts from the mean of the source's
-rows (a "generic garment" to specialise from). Optimizer states start fresh. With ``--freeze-d K`` the
-first K blocks of D keep their pre-trained weights (FreezeD, Mo et al. 2020).
+rows (a "generic garment" to specialise from), set apart from the other new classes by a fresh deviation.
+Optimizer states start fresh. With ``--freeze-d K`` the first K blocks of D keep their pre-trained weights
+(FreezeD, Mo et al. 2020).
 """
 
 from __future__ import annotations
@@ -80,10 +81,24 @@ def class_indexed(module: nn.Module, num_classes: int) -> set[str]:
     return keys
 
 
-def map_class_rows(source: torch.Tensor, source_names: list[str], target_names: list[str]) -> torch.Tensor:
-    """Rows for ``target_names``: copied where the source has the class, else the mean of the source's rows."""
-    mean = source.float().mean(dim=0).to(source.dtype)
-    return torch.stack([source[source_names.index(n)] if n in source_names else mean for n in target_names])
+def map_class_rows(source: torch.Tensor, source_names: list[str], target_names: list[str],
+                   fresh: torch.Tensor | None = None) -> torch.Tensor:
+    """Rows for ``target_names``: copied where the source has the class; a new class gets the mean of the
+    source's rows plus its ``fresh`` row's deviation from the fresh rows' mean, scaled to the source rows'
+    spread. Without that deviation every new class would start identical, and D, unable to tell them apart,
+    would give G nothing to separate them by (a fresh tensor that is the same for every class, like a cBN
+    gain, adds nothing)."""
+    mean = source.float().mean(dim=0)
+    new = [i for i, n in enumerate(target_names) if n not in source_names]
+    rows = {i: source[source_names.index(n)].float() for i, n in enumerate(target_names) if i not in new}
+    offsets = torch.zeros(len(new), *source.shape[1:])
+    if fresh is not None and fresh.shape[0] == len(target_names) and len(new) > 1 and len(source_names) > 1:
+        centred = fresh[new].float() - fresh[new].float().mean(dim=0)
+        spread, fresh_spread = (source.float() - mean).std(), centred.std()
+        if fresh_spread > 0:
+            offsets = centred * (spread / fresh_spread)
+    rows |= {i: mean + offset for i, offset in zip(new, offsets, strict=True)}
+    return torch.stack([rows[i] for i in range(len(target_names))]).to(source.dtype)
 
 
 def fit_state_dict(module: nn.Module, tensors: dict[str, torch.Tensor], what: str, source: Source,
@@ -103,7 +118,7 @@ def fit_state_dict(module: nn.Module, tensors: dict[str, torch.Tensor], what: st
         by_class = key in indexed and not key.endswith("._v")  # _v runs over features, not classes
         if by_class and given.ndim == value.ndim and given.shape[1:] == value.shape[1:] \
                 and given.shape[0] == len(source.class_names):
-            given = map_class_rows(given, source.class_names, class_names)
+            given = map_class_rows(given, source.class_names, class_names, value)
             if key.endswith("._u"):  # a spectral norm's power-iteration vector: keep it a unit vector
                 given = given / given.norm().clamp_min(1e-12)
         if given.shape != value.shape:
@@ -150,7 +165,7 @@ def initialise_from(source: Source, modules: dict[str, nn.Module], class_names: 
         "source_classes": source.class_names, "reused_classes": [c for c in class_names if c not in new],
         "new_classes": new, "source_sha256": source.files,
     }  # fmt: skip
-    log.info("--init-from %s: %s loaded%s; %d classes reused, %d new (started from the mean of the source's)",
+    log.info("--init-from %s: %s loaded%s; %d classes reused, %d new (the source's mean row, each set apart)",
              source.path, ", ".join(loaded), f", {', '.join(fresh)} fresh" if fresh else "",
              len(record["reused_classes"]), len(new))
     return record
