@@ -118,14 +118,13 @@ def build_recipe(config: RunConfig, device: torch.device) -> Recipe:
 
 def make_optimizers(generator: nn.Module, discriminator: nn.Module, config: RunConfig) -> tuple[
         torch.optim.Adam, torch.optim.Adam]:
-    """Adam for each network (separate rates: TTUR, Heusel et al. 2017); foreach kernels, fused on CUDA."""
+    """Adam for each network (separate rates: TTUR, Heusel et al. 2017), fused: one kernel for all tensors, on
+    CPU too (BENCHMARKS.md: 3.6-4.0x faster than the foreach step on fmnist-best's and folder-best's networks)."""
     train = config.train
     betas = (train.beta1, train.beta2)
-    fused = next(generator.parameters()).is_cuda
-    options = {"fused": True} if fused else {"foreach": True}
     return (
-        torch.optim.Adam(generator.parameters(), lr=train.lr_g, betas=betas, **options),
-        torch.optim.Adam(discriminator.parameters(), lr=train.lr_d, betas=betas, **options),
+        torch.optim.Adam(generator.parameters(), lr=train.lr_g, betas=betas, fused=True),
+        torch.optim.Adam(discriminator.parameters(), lr=train.lr_d, betas=betas, fused=True),
     )
 
 
