@@ -42,7 +42,7 @@ def test_round_trip_with_every_named_module(tmp_path: Path):
     assert set(saved.files) == {"generator.safetensors", "discriminator.safetensors", "generator_ema.safetensors",
                                 "training-state.pt"}
     state = load_training_state(folder)
-    assert state["opt"]["lr"] == 0.1 and torch.equal(state["t"], torch.arange(3))
+    assert state["opt"]["lr"] == pytest.approx(0.1) and torch.equal(state["t"], torch.arange(3))
     assert resolve_checkpoint(tmp_path, "last") == folder
 
 
