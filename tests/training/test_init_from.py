@@ -50,8 +50,16 @@ def test_new_classes_are_set_apart_by_the_fresh_rows_at_the_source_spread():
     torch.testing.assert_close(new.mean(0), rows.mean(0))  # centred on the source's mean row
     spread = (rows - rows.mean(0)).std()
     torch.testing.assert_close((new - new.mean(0)).std(), spread)
-    same = map_class_rows(rows, ["a", "b", "c"], ["x", "y"], torch.ones(2, 2))  # a fresh cBN gain: all alike
-    torch.testing.assert_close(same, rows.mean(0).expand(2, 2))
+
+
+def test_new_classes_without_fresh_deviations_take_the_source_classes_the_target_lacks():
+    rows = torch.tensor([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]])
+    alike = torch.ones(4, 2)  # a fresh cBN gain: the same for every class
+    mapped = map_class_rows(rows, ["a", "b", "c"], ["b", "x", "y", "z"], alike)
+    torch.testing.assert_close(mapped[:3], rows[[1, 0, 2]])  # b copied; x and y take a's and c's deviations
+    torch.testing.assert_close(mapped[3], rows[1])  # then the cycle goes on over every source class
+    one_new = map_class_rows(rows, ["a", "b", "c"], ["a", "x"], torch.ones(2, 2))
+    torch.testing.assert_close(one_new[1], rows.mean(0))  # a single new class needs no setting apart
 
 
 def test_a_run_starts_from_the_source_weights(tmp_path: Path, tiny_data, source: Path):
@@ -67,14 +75,14 @@ def test_a_run_starts_from_the_source_weights(tmp_path: Path, tiny_data, source:
     assert record["new_classes"] == [] and record["reused_classes"] == ["a", "b", "c", "d"]
 
 
-def test_new_classes_get_the_mean_row_and_the_record_says_so(tmp_path: Path, tiny_data, source: Path):
+def test_new_classes_get_rows_the_target_lacks_and_the_record_says_so(tmp_path: Path, tiny_data, source: Path):
     data = relabelled(tiny_data, ["a", "b", "x", "y"])
     config = tiny_config(**MODERN, **{"train.init_from": str(source), "train.lr_g": 1e-8, "train.lr_d": 1e-8})
     train(config, tmp_path / "tuned", data=data, progress_bar=False)
     key = "blocks.0.norm.gain.weight"
     before, after = weights(source, "generator")[key], weights(tmp_path / "tuned", "generator")[key]
     torch.testing.assert_close(after[:2], before[:2], atol=1e-6, rtol=0)
-    torch.testing.assert_close(after[2], before.mean(0), atol=1e-6, rtol=0)
+    torch.testing.assert_close(after[2:], before[2:], atol=1e-6, rtol=0)  # x and y take c's and d's rows
     record = json.loads((tmp_path / "tuned" / "init_from.json").read_text())
     assert record["new_classes"] == ["x", "y"]
 

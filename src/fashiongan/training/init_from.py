@@ -4,7 +4,8 @@ Starting G and D from a GAN trained on other data is the cheapest known help for
 al. 2018, "Transferring GANs"; pre-training mostly lifts recall and coverage, Grigoryev et al. 2022). The
 architecture must match tensor for tensor, except where tensors are indexed by class: rows of a class the
 source also had (by name) are copied, and a class new to the source starts from the mean of the source's
-rows (a "generic garment" to specialise from), set apart from the other new classes by a fresh deviation.
+rows (a "generic garment" to specialise from), set apart from the other new classes by a fresh deviation
+or, where the fresh rows are all alike, by a source class's own.
 Optimizer states start fresh. With ``--freeze-d K`` the first K blocks of D keep their pre-trained weights
 (FreezeD, Mo et al. 2020).
 """
@@ -86,17 +87,22 @@ def map_class_rows(source: torch.Tensor, source_names: list[str], target_names: 
     """Rows for ``target_names``: copied where the source has the class; a new class gets the mean of the
     source's rows plus its ``fresh`` row's deviation from the fresh rows' mean, scaled to the source rows'
     spread. Without that deviation every new class would start identical, and D, unable to tell them apart,
-    would give G nothing to separate them by (a fresh tensor that is the same for every class, like a cBN
-    gain, adds nothing)."""
+    would give G nothing to separate them by. Where the fresh rows are all the same (a cBN gain at 1), the
+    k-th new class takes the deviation of the source's k-th class that the target lacks (cycling), so G's
+    new classes start as distinct learned garments."""
     mean = source.float().mean(dim=0)
     new = [i for i, n in enumerate(target_names) if n not in source_names]
     rows = {i: source[source_names.index(n)].float() for i, n in enumerate(target_names) if i not in new}
     offsets = torch.zeros(len(new), *source.shape[1:])
-    if fresh is not None and fresh.shape[0] == len(target_names) and len(new) > 1 and len(source_names) > 1:
-        centred = fresh[new].float() - fresh[new].float().mean(dim=0)
-        spread, fresh_spread = (source.float() - mean).std(), centred.std()
-        if fresh_spread > 0:
-            offsets = centred * (spread / fresh_spread)
+    if len(new) > 1 and len(source_names) > 1:
+        deviations = source.float() - mean
+        unused = [i for i, n in enumerate(source_names) if n not in target_names]
+        order = unused + [i for i in range(len(source_names)) if i not in unused]
+        offsets = deviations[[order[k % len(order)] for k in range(len(new))]]
+        if fresh is not None and fresh.shape[0] == len(target_names):
+            centred = fresh[new].float() - fresh[new].float().mean(dim=0)
+            if centred.std() > 0:
+                offsets = centred * (deviations.std() / centred.std())
     rows |= {i: mean + offset for i, offset in zip(new, offsets, strict=True)}
     return torch.stack([rows[i] for i in range(len(target_names))]).to(source.dtype)
 
