@@ -43,7 +43,8 @@ def test_without_a_name_the_message_is_for_argparse():
 def test_floats_are_finite_ascii_and_in_range(text):
     with pytest.raises(UserError, match=r"--t must be a number in \(0, 1\]"):
         parse_float(text, "--t", 0.0, 1.0)
-    assert parse_float("1", "--t", 0.0, 1.0) == 1.0 and parse_float(" 0.25 ", "--t", 0.0, 1.0) == 0.25
+    assert parse_float("1", "--t", 0.0, 1.0) == pytest.approx(1.0)
+    assert parse_float(" 0.25 ", "--t", 0.0, 1.0) == pytest.approx(0.25)
 
 
 def test_seed_lists_and_ranges():

@@ -43,7 +43,7 @@ def test_every_loss_is_finite_for_huge_logits_and_moves_the_right_way(name):
 
 def test_discriminator_accuracy():
     acc_real, acc_fake = discriminator_accuracy(torch.tensor([1.0, -1.0, 2.0, 3.0]), torch.tensor([-1.0, 1.0]))
-    assert acc_real.item() == 0.75 and acc_fake.item() == 0.5
+    assert acc_real.item() == pytest.approx(0.75) and acc_fake.item() == pytest.approx(0.5)
 
 
 class Linear(torch.nn.Module):

@@ -95,7 +95,7 @@ def test_discriminator_learns_to_separate_an_easy_case(loss):
         stats = train_step(state, real, labels)
     assert stats["d_loss"] < first
     if loss in ("bce", "hinge"):  # logits whose sign means real/fake (lsgan's midpoint is 0.5; rpgan's relative)
-        assert stats["d_acc_real"].item() == 1.0 and stats["d_acc_fake"].item() == 1.0
+        assert stats["d_acc_real"].item() == pytest.approx(1.0) and stats["d_acc_fake"].item() == pytest.approx(1.0)
 
 
 def test_bf16_and_fp32_follow_the_same_loss_curve():
@@ -121,4 +121,4 @@ def test_blending_starts_unconditional_and_ends_fully_conditional():
     stats = train_step(state, real, real_labels)
     assert "d_class_loss" not in stats  # the class loss is weighted by the strength too
     set_conditioning(state, 1.0)
-    assert all(m.strength == 1.0 for m in state.discriminator.modules() if hasattr(m, "strength"))
+    assert all(m.strength == pytest.approx(1.0) for m in state.discriminator.modules() if hasattr(m, "strength"))

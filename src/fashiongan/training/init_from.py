@@ -171,7 +171,7 @@ def initialise_from(source: Source, modules: dict[str, nn.Module], class_names: 
         "source_classes": source.class_names, "reused_classes": [c for c in class_names if c not in new],
         "new_classes": new, "source_sha256": source.files,
     }  # fmt: skip
-    log.info("--init-from %s: %s loaded%s; %d classes reused, %d new (the source's mean row, each set apart)",
+    log.info("--init-from %s: %s loaded%s; %d classes reused, %d new (each set apart around the source's mean row)",
              source.path, ", ".join(loaded), f", {', '.join(fresh)} fresh" if fresh else "",
              len(record["reused_classes"]), len(new))
     return record
