@@ -107,6 +107,9 @@ class TrainConfig:
     batch_start: int = option(0, "images per step at first, doubled every batch_double_kimg thousand images up to "
                               "batch_size (0 or >= batch_size: no growth)", low=0, high=65536, flag="batch-start")
     batch_double_kimg: float = option(20.0, "thousands of images between doublings from batch_start", low=0.001)
+    lr_start_factor: float = option(1.0, "learning rates are this many times lr_g/lr_d at batch_start, falling "
+                                    "geometrically to 1x as the batch doubles up to batch_size (1: off)", low=0.01,
+                                    high=100.0, flag="lr-start-factor")
     lr_g: float = option(1e-4, "generator Adam learning rate", low=1e-8, high=1.0)
     lr_d: float = option(1e-4, "discriminator Adam learning rate", low=1e-8, high=1.0)
     beta1: float = option(0.5, "Adam beta1", low=0.0, high=0.999)

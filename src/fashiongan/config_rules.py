@@ -32,6 +32,9 @@ def check_combinations(config: Any) -> None:
     if 0 < train.batch_start < train.batch_size and train.batch_size % train.batch_start:
         raise UserError(f"--batch-start {train.batch_start} must divide --batch-size {train.batch_size} (the batch "
                         "grows by joining batches of the start size); or pass --batch-start 0 for no growth")
+    if train.lr_start_factor != 1 and not 0 < train.batch_start < train.batch_size:
+        raise UserError(f"--lr-start-factor {train.lr_start_factor:g} acts while the batch grows: it needs "
+                        "--batch-start smaller than --batch-size (or pass --lr-start-factor 1)")
     if model.generator == "resnet" and data.image_size < 32:
         raise UserError("generator resnet is for 32-256 px images; use cbn or dcgan for 28 px")
     if train.loss == "wgan" and train.gp_weight == 0 and train.r1_gamma == 0:

@@ -13,7 +13,7 @@ from fashiongan.config import TrainConfig
 from fashiongan.errors import UserError
 from fashiongan.io import load_tensors, read_jsonl
 from fashiongan.training.loop import train
-from fashiongan.training.schedule import batch_units, first_batch
+from fashiongan.training.schedule import batch_units, first_batch, growth_lr_factor
 
 from .conftest import tiny_config
 
@@ -33,6 +33,30 @@ def test_without_a_smaller_start_size_every_step_is_one_full_batch(batch_start):
     assert first_batch(train) == 64 and batch_units(train, 0) == batch_units(train, 10**9) == 1
 
 
+@pytest.mark.parametrize(("images_seen", "factor"), [(0, 4.0), (99, 4.0), (100, 2.0), (200, 1.0), (10_000, 1.0)])
+def test_the_start_factor_falls_geometrically_to_one_as_the_batch_doubles(images_seen, factor):
+    train = TrainConfig(batch_size=64, batch_start=16, batch_double_kimg=0.1, lr_start_factor=4.0)
+    assert growth_lr_factor(train, images_seen) == pytest.approx(factor)
+
+
+def test_without_a_start_factor_the_rates_stay_put():
+    assert growth_lr_factor(TrainConfig(batch_size=64, batch_start=16), 0) == 1.0
+
+
+@pytest.mark.parametrize(("double_kimg", "factor"), [(1000.0, 4.0), (0.016, 1.0)])
+def test_the_loop_trains_at_the_boosted_rate_while_the_batch_is_small_and_returns_to_the_set_one(
+        tmp_path: Path, tiny_data, double_kimg, factor):
+    config = tiny_config(**(GROWING | {"train.batch_double_kimg": double_kimg, "train.lr_start_factor": 4.0}))
+    result = train(config, tmp_path / "run", data=tiny_data, progress_bar=False)
+    last = read_jsonl(result.run_dir / "metrics.jsonl")[-1]
+    assert last["lr_g"] == pytest.approx(2e-4 * factor) and last["lr_d"] == pytest.approx(2e-4 * factor)
+
+
+def test_a_start_factor_without_a_growing_batch_is_refused(tmp_path: Path, tiny_data):
+    with pytest.raises(UserError, match="--lr-start-factor 3 acts while the batch grows"):
+        train(tiny_config(**{"train.lr_start_factor": 3.0}), tmp_path / "run", data=tiny_data, progress_bar=False)
+
+
 def test_a_start_size_that_does_not_divide_the_batch_is_refused(tmp_path: Path, tiny_data):
     with pytest.raises(UserError, match="--batch-start 12 must divide --batch-size 16.*--batch-start 0"):
         train(tiny_config(**{"train.batch_start": 12}), tmp_path / "run", data=tiny_data, progress_bar=False)
@@ -48,8 +72,9 @@ def test_the_loop_takes_small_steps_first_and_counts_every_image(tmp_path: Path,
     assert state["images_seen"] == 80
 
 
-def test_a_growing_batch_resumes_exactly_after_ctrl_c(tmp_path: Path, tiny_data):
-    config = tiny_config(**GROWING, **{"train.epochs": 3})
+@pytest.mark.parametrize("lr_start_factor", [1.0, 4.0])
+def test_a_growing_batch_resumes_exactly_after_ctrl_c(tmp_path: Path, tiny_data, lr_start_factor):
+    config = tiny_config(**GROWING, **{"train.epochs": 3, "train.lr_start_factor": lr_start_factor})
     train(config, tmp_path / "straight", data=tiny_data, progress_bar=False)
 
     def interrupt_at_step_five(step: int) -> None:

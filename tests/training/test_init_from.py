@@ -73,6 +73,7 @@ def test_a_run_starts_from_the_source_weights(tmp_path: Path, tiny_data, source:
     assert record["modules"] == {"generator": "generator", "discriminator": "discriminator",
                                  "generator_ema": "generator_ema"}
     assert record["new_classes"] == [] and record["reused_classes"] == ["a", "b", "c", "d"]
+    assert record["new_classes_start_as"] == {}
 
 
 def test_new_classes_get_rows_the_target_lacks_and_the_record_says_so(tmp_path: Path, tiny_data, source: Path):
@@ -84,7 +85,7 @@ def test_new_classes_get_rows_the_target_lacks_and_the_record_says_so(tmp_path: 
     torch.testing.assert_close(after[:2], before[:2], atol=1e-6, rtol=0)
     torch.testing.assert_close(after[2:], before[2:], atol=1e-6, rtol=0)  # x and y take c's and d's rows
     record = json.loads((tmp_path / "tuned" / "init_from.json").read_text())
-    assert record["new_classes"] == ["x", "y"]
+    assert record["new_classes"] == ["x", "y"] and record["new_classes_start_as"] == {"x": "c", "y": "d"}
 
 
 def test_a_different_class_count_is_mapped_too(tmp_path: Path, tiny_data, source: Path):

@@ -94,17 +94,28 @@ def map_class_rows(source: torch.Tensor, source_names: list[str], target_names: 
     new = [i for i, n in enumerate(target_names) if n not in source_names]
     rows = {i: source[source_names.index(n)].float() for i, n in enumerate(target_names) if i not in new}
     offsets = torch.zeros(len(new), *source.shape[1:])
-    if len(new) > 1 and len(source_names) > 1:
+    borrowed = borrowed_classes(source_names, target_names)
+    if borrowed:
         deviations = source.float() - mean
-        unused = [i for i, n in enumerate(source_names) if n not in target_names]
-        order = unused + [i for i in range(len(source_names)) if i not in unused]
-        offsets = deviations[[order[k % len(order)] for k in range(len(new))]]
+        offsets = deviations[[source_names.index(borrowed[target_names[i]]) for i in new]]
         if fresh is not None and fresh.shape[0] == len(target_names):
             centred = fresh[new].float() - fresh[new].float().mean(dim=0)
             if centred.std() > 0:
                 offsets = centred * (deviations.std() / centred.std())
     rows |= {i: mean + offset for i, offset in zip(new, offsets, strict=True)}
     return torch.stack([rows[i] for i in range(len(target_names))]).to(source.dtype)
+
+
+def borrowed_classes(source_names: list[str], target_names: list[str]) -> dict[str, str]:
+    """New class → the source class whose deviation it takes where the fresh rows are all alike (G's cBN gains
+    and biases): the source's classes the target lacks first, in order, then all of them again (cycling).
+    Empty where no setting apart is needed (fewer than two new classes, or a single source class)."""
+    new = [n for n in target_names if n not in source_names]
+    if len(new) < 2 or len(source_names) < 2:
+        return {}
+    unused = [n for n in source_names if n not in target_names]
+    order = unused + [n for n in source_names if n not in unused]
+    return {name: order[k % len(order)] for k, name in enumerate(new)}
 
 
 def fit_state_dict(module: nn.Module, tensors: dict[str, torch.Tensor], what: str, source: Source,
@@ -170,6 +181,9 @@ def initialise_from(source: Source, modules: dict[str, nn.Module], class_names: 
         "source": str(source.path), "kind": source.kind, "modules": loaded, "fresh_modules": fresh,
         "source_classes": source.class_names, "reused_classes": [c for c in class_names if c not in new],
         "new_classes": new, "source_sha256": source.files,
+        # which source class each new class starts as in G (its cBN rows); D's new rows are set apart by their
+        # fresh deviations instead (map_class_rows)
+        "new_classes_start_as": borrowed_classes(source.class_names, class_names) if source.conditional else {},
     }  # fmt: skip
     log.info("--init-from %s: %s loaded%s; %d classes reused, %d new (each set apart around the source's mean row)",
              source.path, ", ".join(loaded), f", {', '.join(fresh)} fresh" if fresh else "",
