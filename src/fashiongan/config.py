@@ -68,9 +68,8 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    generator: str = option("dcgan", "generator: dcgan (ConvTranspose + BN), cbn (class-conditional BN), "
-                            "resnet (cBN residual blocks, 64-256 px)", choices=("dcgan", "cbn", "resnet"),
-                            flag="generator")
+    generator: str = option("dcgan", "generator: dcgan (ConvTranspose + BN), cbn (class-conditional BN), resnet "
+                            "(cBN residual blocks, 64-256 px)", choices=("dcgan", "cbn", "resnet"), flag="generator")
     discriminator: str = option("conv", "discriminator: conv (DCGAN), mlp, sn (spectral norm + projection), "
                                 "resnet (spectral-norm residual blocks + projection)",
                                 choices=("conv", "mlp", "sn", "resnet"), flag="discriminator")
@@ -107,9 +106,8 @@ class TrainConfig:
     batch_start: int = option(0, "images per step at first, doubled every batch_double_kimg thousand images up to "
                               "batch_size (0 or >= batch_size: no growth)", low=0, high=65536, flag="batch-start")
     batch_double_kimg: float = option(20.0, "thousands of images between doublings from batch_start", low=0.001)
-    lr_start_factor: float = option(1.0, "learning rates are this many times lr_g/lr_d at batch_start, falling "
-                                    "geometrically to 1x as the batch doubles up to batch_size (1: off)", low=0.01,
-                                    high=100.0, flag="lr-start-factor")
+    lr_start_factor: float = option(1.0, "lr_g and lr_d times this at batch_start, geometrically down to 1x at "
+                                    "batch_size (1: off)", low=0.01, high=100.0, flag="lr-start-factor")
     lr_g: float = option(1e-4, "generator Adam learning rate", low=1e-8, high=1.0)
     lr_d: float = option(1e-4, "discriminator Adam learning rate", low=1e-8, high=1.0)
     beta1: float = option(0.5, "Adam beta1", low=0.0, high=0.999)
@@ -128,8 +126,8 @@ class TrainConfig:
                                 high=1000)
     aux_weight: float = option(0.0, "weight of the discriminator's auxiliary class loss (0: no class head)",
                                low=0.0, high=100.0, flag="aux-weight")
-    mode_seeking: float = option(0.0, "weight of the mode-seeking term: G is paid for making two noises of one class "
-                                 "give different images (Mao et al. 2019; 0: off)", low=0.0, high=100.0,
+    mode_seeking: float = option(0.0, "weight of the mode-seeking term: G is paid for making two noises of one "
+                                 "class give different images (Mao et al. 2019; 0: off)", low=0.0, high=100.0,
                                  flag="mode-seeking")
     blend_start: float = option(0.0, "train unconditionally until this fraction of training, then blend the labels "
                                 "in (Shahbazi et al. 2022); needs cbn/resnet G and sn/resnet D", low=0.0, high=1.0)
@@ -186,9 +184,8 @@ class TrainConfig:
     evaluator: str | None = option(None, "evaluator weights for in-training evaluation (default: the shipped one)",
                                    flag="evaluator", fixed=False)
     tensorboard: bool = option(False, "also log scalars for TensorBoard", flag="tensorboard", fixed=False)
-    sync_batchnorm: bool = option(False, "torchrun on GPUs: the generator's BatchNorm uses statistics of the "
-                                  "global batch (SyncBatchNorm) instead of each rank's", flag="sync-batchnorm",
-                                  fixed=False)
+    sync_batchnorm: bool = option(False, "torchrun on GPUs: G's BatchNorm uses the global batch's statistics "
+                                  "(SyncBatchNorm), not each rank's", flag="sync-batchnorm", fixed=False)
 
 
 DEFAULT_EPOCHS = 50
