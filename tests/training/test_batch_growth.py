@@ -40,7 +40,7 @@ def test_the_start_factor_falls_geometrically_to_one_as_the_batch_doubles(images
 
 
 def test_without_a_start_factor_the_rates_stay_put():
-    assert growth_lr_factor(TrainConfig(batch_size=64, batch_start=16), 0) == 1.0
+    assert growth_lr_factor(TrainConfig(batch_size=64, batch_start=16), 0) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(("double_kimg", "factor"), [(1000.0, 4.0), (0.016, 1.0)])
