@@ -148,6 +148,8 @@ class TrainConfig:
                           "integer shift; geom: scale and rotation; color; cutout)")
     init_from: str | None = option(None, "start G, D and the EMA copy from this run or model folder (fine-tuning)",
                                    flag="init-from")
+    init_start: str = option("order", "new classes start in G as the source's classes in turn, or each as the "
+                             "one its D sees in them (nearest)", choices=("order", "nearest"), flag="init-start")
     freeze_d: int = option(0, "keep the first K blocks of D frozen (FreezeD, Mo et al. 2020; with --init-from)",
                            low=0, high=64, flag="freeze-d")
     epoch_images: int = option(0, "an epoch shows at least this many images: small data is repeated within it, so "
@@ -190,8 +192,7 @@ class TrainConfig:
 
 DEFAULT_EPOCHS = 50
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
-# Keys written by earlier versions, read back under their new names.
-LEGACY_KEYS = {("train", "lr_decay"): ("train", "lr_schedule")}
+LEGACY_KEYS = {("train", "lr_decay"): ("train", "lr_schedule")}  # earlier versions' keys → their new names
 
 
 @dataclass
@@ -278,7 +279,6 @@ def apply_overrides(config: RunConfig, overrides: dict[str, Any]) -> None:
 
 def check_resume(saved: RunConfig, config: RunConfig, world_size: int = 1, saved_world_size: int = 1) -> None:
     """The run config's fixed-on-resume rule (``check_unchanged``), errors naming each option's flag.
-
     ``train.batch_size`` and ``batch_start`` are each rank's share: a run may move to another number of ranks
     (``world_size``; ``saved_world_size`` before) with the shares changed so that the global values stay."""
     skip = tuple(f"train.{key}" for key in ("batch_size", "batch_start")

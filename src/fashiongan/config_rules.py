@@ -59,6 +59,8 @@ def check_small_data_options(config: Any) -> None:
         raise UserError(f"train.ada_ops must be a comma list of {', '.join(ADA_OP_GROUPS)}; got {train.ada_ops!r}")
     if train.freeze_d and not train.init_from:
         raise UserError("train.freeze_d keeps pre-trained D blocks fixed: it needs --init-from RUN")
+    if train.init_start != "order" and not train.init_from:
+        raise UserError("train.init_start chooses how new classes start from a source run: it needs --init-from RUN")
     if (train.select_kimg > 0 or train.patience > 0) and config.data.holdout_per_class == 0:
         raise UserError("--select-kimg and --patience score held-out images: pass --holdout N (images per class)")
     if train.patience > 0 and train.select_kimg == 0:

@@ -5,7 +5,8 @@ al. 2018, "Transferring GANs"; pre-training mostly lifts recall and coverage, Gr
 architecture must match tensor for tensor, except where tensors are indexed by class: rows of a class the
 source also had (by name) are copied, and a class new to the source starts from the mean of the source's
 rows (a "generic garment" to specialise from), set apart from the other new classes by a fresh deviation
-or, where the fresh rows are all alike, by a source class's own.
+or, where the fresh rows are all alike, by a source class's own: in turn, or with ``--init-start nearest`` the
+one the source's D sees most in the new class's images (training/nearest_class.py).
 Optimizer states start fresh. With ``--freeze-d K`` the first K blocks of D keep their pre-trained weights
 (FreezeD, Mo et al. 2020).
 """
@@ -26,6 +27,7 @@ from fashiongan.run.checkpoint import has_module, load_progress, resolve_checkpo
 from fashiongan.run.folder import load_run_config
 from fashiongan.run.model_folder import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, is_model_folder
 from fashiongan.schemas import check_model_config
+from fashiongan.training.nearest_class import nearest_source_classes
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +85,19 @@ def class_indexed(module: nn.Module, num_classes: int) -> set[str]:
 
 
 def map_class_rows(source: torch.Tensor, source_names: list[str], target_names: list[str],
-                   fresh: torch.Tensor | None = None) -> torch.Tensor:
+                   fresh: torch.Tensor | None = None, borrowed: dict[str, str] | None = None) -> torch.Tensor:
     """Rows for ``target_names``: copied where the source has the class; a new class gets the mean of the
     source's rows plus its ``fresh`` row's deviation from the fresh rows' mean, scaled to the source rows'
     spread. Without that deviation every new class would start identical, and D, unable to tell them apart,
     would give G nothing to separate them by. Where the fresh rows are all the same (a cBN gain at 1), the
     k-th new class takes the deviation of the source's k-th class that the target lacks (cycling), so G's
-    new classes start as distinct learned garments."""
+    new classes start as distinct learned garments; ``borrowed`` (new class → source class) picks those
+    classes instead (``--init-start nearest``)."""
     mean = source.float().mean(dim=0)
     new = [i for i, n in enumerate(target_names) if n not in source_names]
     rows = {i: source[source_names.index(n)].float() for i, n in enumerate(target_names) if i not in new}
     offsets = torch.zeros(len(new), *source.shape[1:])
-    borrowed = borrowed_classes(source_names, target_names)
+    borrowed = borrowed_classes(source_names, target_names) if borrowed is None else borrowed
     if borrowed:
         deviations = source.float() - mean
         offsets = deviations[[source_names.index(borrowed[target_names[i]]) for i in new]]
@@ -119,7 +122,7 @@ def borrowed_classes(source_names: list[str], target_names: list[str]) -> dict[s
 
 
 def fit_state_dict(module: nn.Module, tensors: dict[str, torch.Tensor], what: str, source: Source,
-                   class_names: list[str]) -> None:
+                   class_names: list[str], borrowed: dict[str, str] | None = None) -> None:
     """Load ``tensors`` into ``module``, with the rows of class-indexed tensors mapped by class name."""
     target = module.state_dict()
     indexed = class_indexed(module, len(class_names))
@@ -135,7 +138,7 @@ def fit_state_dict(module: nn.Module, tensors: dict[str, torch.Tensor], what: st
         by_class = key in indexed and not key.endswith("._v")  # _v runs over features, not classes
         if by_class and given.ndim == value.ndim and given.shape[1:] == value.shape[1:] \
                 and given.shape[0] == len(source.class_names):
-            given = map_class_rows(given, source.class_names, class_names, value)
+            given = map_class_rows(given, source.class_names, class_names, value, borrowed)
             if key.endswith("._u"):  # a spectral norm's power-iteration vector: keep it a unit vector
                 given = given / given.norm().clamp_min(1e-12)
         if given.shape != value.shape:
@@ -161,33 +164,46 @@ def from_unconditional(key: str, fresh: torch.Tensor, tensors: dict[str, torch.T
 
 
 def initialise_from(source: Source, modules: dict[str, nn.Module], class_names: list[str],
-                    conditional: bool = True) -> dict[str, Any]:
+                    conditional: bool = True, start: str = "order",
+                    probe: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict[str, Any]:
     """Load what ``source`` has into the run's fresh ``modules`` (a ``conditional`` run or not); returns the
-    record written to the run folder."""
+    record written to the run folder. With ``start`` "nearest" and ``probe`` (the run's uint8 training images
+    and labels), each new class starts in G as the source class the source D sees most in its images."""
     if source.conditional and not conditional:
         raise UserError(f"--init-from {source.path}: that model is class-conditional and this run is not; "
                         "start an unconditional run from an unconditional one")
+    borrowed = borrowed_classes(source.class_names, class_names)
+    asked = False
     loaded, fresh = {}, []
-    for name, module in modules.items():
-        module = getattr(module, "_orig_mod", module)  # torch.compile's wrapper prefixes its keys
+    for name in sorted(modules, key=lambda n: n != "discriminator"):  # D first: "nearest" asks it
+        module = getattr(modules[name], "_orig_mod", modules[name])  # torch.compile's wrapper prefixes its keys
         from_name = name if name in source.tensors else "generator" if name == "generator_ema" else None
         if from_name is None:
             fresh.append(name)
             continue
-        fit_state_dict(module, source.tensors[from_name], from_name, source, class_names)
+        fit_state_dict(module, source.tensors[from_name], from_name, source, class_names, borrowed)
         loaded[name] = from_name
+        if name == "discriminator" and start == "nearest" and probe is not None and source.conditional:
+            head = {k.removeprefix("class_head."): v for k, v in source.tensors[name].items()
+                    if k.startswith("class_head.")}
+            nearest = nearest_source_classes(module, head, *probe, class_names, source.class_names)
+            borrowed, asked = borrowed | nearest, bool(nearest)
+    if start == "nearest" and not asked:
+        log.warning("--init-start nearest: %s has no discriminator class head to ask; new classes start as the "
+                    "source classes in order", source.path)
     new = [c for c in class_names if c not in source.class_names or not source.conditional]
     record = {
         "source": str(source.path), "kind": source.kind, "modules": loaded, "fresh_modules": fresh,
         "source_classes": source.class_names, "reused_classes": [c for c in class_names if c not in new],
         "new_classes": new, "source_sha256": source.files,
         # which source class each new class starts as in G (its cBN rows); D's new rows are set apart by their
-        # fresh deviations instead (map_class_rows)
-        "new_classes_start_as": borrowed_classes(source.class_names, class_names) if source.conditional else {},
+        # fresh deviations instead (map_class_rows); "nearest" when the source D chose them
+        "new_classes_start_as": borrowed if source.conditional else {},
+        "new_classes_chosen_by": "nearest" if asked else "order",
     }  # fmt: skip
-    log.info("--init-from %s: %s loaded%s; %d classes reused, %d new (each set apart around the source's mean row)",
-             source.path, ", ".join(loaded), f", {', '.join(fresh)} fresh" if fresh else "",
-             len(record["reused_classes"]), len(new))
+    log.info("--init-from %s: %s loaded%s; %d classes reused, %d new%s", source.path, ", ".join(loaded),
+             f", {', '.join(fresh)} fresh" if fresh else "", len(record["reused_classes"]), len(new),
+             f" (starting as {record['new_classes_start_as']})" if record["new_classes_start_as"] else "")
     return record
 
 

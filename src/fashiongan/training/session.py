@@ -102,7 +102,8 @@ class Session:
         resumable = prepared or has_checkpoint(run_dir)
         state = build_state(config, device)
         shuffle_rng = torch.Generator().manual_seed(config.train.seed)
-        progress = start_networks(config, state, run_dir, resume and resumable, shuffle_rng, list(data.class_names))
+        progress = start_networks(config, state, run_dir, resume and resumable, shuffle_rng, list(data.class_names),
+                                  (data.images, data.labels))
         wrap_for_ranks(state, config)
         if distributed.is_main():
             write_json(run_dir / "config.json", config.to_dict())
@@ -132,7 +133,7 @@ class Session:
 
 
 def start_networks(config: RunConfig, state: GANState, run_dir: Path, resume: bool, shuffle_rng: torch.Generator,
-                   class_names: list[str]) -> TrainingProgress:
+                   class_names: list[str], probe: tuple[torch.Tensor, torch.Tensor]) -> TrainingProgress:
     """Weights to start from: the run's last checkpoint, another run's (--init-from), or fresh; then FreezeD."""
     progress = TrainingProgress(class_names=class_names)
     if resume:
@@ -141,7 +142,7 @@ def start_networks(config: RunConfig, state: GANState, run_dir: Path, resume: bo
             trim_metrics(run_dir, progress.epoch)
     elif config.train.init_from:
         record = initialise_from(read_source(config.train.init_from), state.modules(), class_names,
-                                 config.model.conditional)
+                                 config.model.conditional, config.train.init_start, probe)
         distributed.main_only(lambda: write_record(run_dir, record))
     if config.train.freeze_d:
         freeze_discriminator(getattr(state.discriminator, "_orig_mod", state.discriminator), config.train.freeze_d)
