@@ -172,6 +172,7 @@ def initialise_from(source: Source, modules: dict[str, nn.Module], class_names: 
     if source.conditional and not conditional:
         raise UserError(f"--init-from {source.path}: that model is class-conditional and this run is not; "
                         "start an unconditional run from an unconditional one")
+    new = [c for c in class_names if c not in source.class_names or not source.conditional]
     borrowed = borrowed_classes(source.class_names, class_names)
     asked = False
     loaded, fresh = {}, []
@@ -183,15 +184,14 @@ def initialise_from(source: Source, modules: dict[str, nn.Module], class_names: 
             continue
         fit_state_dict(module, source.tensors[from_name], from_name, source, class_names, borrowed)
         loaded[name] = from_name
-        if name == "discriminator" and start == "nearest" and probe is not None and source.conditional:
+        if name == "discriminator" and start == "nearest" and probe is not None and source.conditional and new:
             head = {k.removeprefix("class_head."): v for k, v in source.tensors[name].items()
                     if k.startswith("class_head.")}
             nearest = nearest_source_classes(module, head, *probe, class_names, source.class_names)
             borrowed, asked = borrowed | nearest, bool(nearest)
-    if start == "nearest" and not asked:
+    if start == "nearest" and source.conditional and new and not asked:
         log.warning("--init-start nearest: %s has no discriminator class head to ask; new classes start as the "
                     "source classes in order", source.path)
-    new = [c for c in class_names if c not in source.class_names or not source.conditional]
     record = {
         "source": str(source.path), "kind": source.kind, "modules": loaded, "fresh_modules": fresh,
         "source_classes": source.class_names, "reused_classes": [c for c in class_names if c not in new],
