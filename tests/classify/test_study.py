@@ -13,7 +13,7 @@ import fashiongan
 from fashiongan.classify import study_arms
 from fashiongan.classify.study import run_study
 from fashiongan.classify.study_data import cell_split, load_study_data, source_positions, val_per_class
-from fashiongan.classify.study_plan import StudyPlan, classifier_recipe, gan_seconds
+from fashiongan.classify.study_plan import StudyPlan, classifier_recipe, gan_kimg
 from fashiongan.classify.study_report import write_report
 from fashiongan.errors import UserError
 from fashiongan.io import write_json
@@ -31,9 +31,9 @@ def fmnist_dir(tmp_path_factory) -> Path:
 
 
 def tiny_plan(fmnist_dir: Path, **changes) -> StudyPlan:
-    base = dict(per_class=[4], seeds=[0], ratios=[1.0], gan_seconds_small=0.3, gan_seconds_large=0.3,
+    base = dict(per_class=[4], seeds=[0], ratios=[1.0], gan_kimg_small=0.08, gan_kimg_large=0.08,
                 classifier_preset="small-cnn", min_passes=3, min_steps=1, precision="fp32", transfer_per_class=[4],
-                source_seconds=0.3, pseudo_threshold=0.0, pseudo_candidates=50, pool_per_class=6, eval_n=0,
+                source_kimg=0.1, pseudo_threshold=0.0, pseudo_candidates=50, pool_per_class=6, eval_n=0,
                 data_dir=str(fmnist_dir), device="cpu", gan_overrides=TINY_GAN)
     return StudyPlan(**{**base, **changes})
 
@@ -162,9 +162,9 @@ def test_cell_rules(fmnist_dir: Path):
     recipes = [classifier_recipe(plan, n, 128) for n in (80, 200, 400, 2000, 59_000)]
     assert [r.passes for r in recipes] == [320, 130, 70, 14, 4]  # max(4, ceil(800 x batch / n)), whole epochs
     assert [r.batch_size for r in recipes] == [32, 32, 32, 32, 128] and recipes[0].repeats == 32
-    assert gan_seconds(plan, 10) == plan.gan_seconds_small and gan_seconds(plan, None) == plan.gan_seconds_large
+    assert gan_kimg(plan, 10) == plan.gan_kimg_small and gan_kimg(plan, None) == plan.gan_kimg_large
     assert plan.ratios_at(50) == [1.0] and plan.ratios_at(250) == plan.ratios_at(None) == [0.5]
-    assert plan.has_transfer(10) and plan.has_transfer(50) and not plan.has_transfer(25) and not plan.has_transfer(None)
+    assert plan.has_transfer(10) and not plan.has_transfer(50) and not plan.has_transfer(None)
     split = cell_split(load_study_data(tiny_plan(fmnist_dir)).train.labels, 10, 3)
     assert len(split.train) == 80 and len(split.val) == 20 and not set(split.train.tolist()) & set(split.val.tolist())
     config = json.loads(json.dumps(plan.comparable()))
@@ -175,7 +175,7 @@ def test_cell_gans_choose_in_the_second_half_and_older_studies_keep_their_rule(f
     from fashiongan.classify.study_gan import cell_gan_config
     from fashiongan.classify.study_plan import check_plan
 
-    assert cell_gan_config(tiny_plan(fmnist_dir), 4, 0, 2).train.select_after == pytest.approx(0.5)
+    assert cell_gan_config(tiny_plan(fmnist_dir), 4, 0, 2, 20).train.select_after == pytest.approx(0.5)
     old = tiny_plan(fmnist_dir, gan_select_after=0.0)
     saved = old.comparable()
     del saved["gan_select_after"]  # a study.json written before the setting existed

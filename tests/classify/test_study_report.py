@@ -12,7 +12,7 @@ from fashiongan.classify.study_report import baseline, by_n, check_cell, summari
 from fashiongan.errors import UserError
 from fashiongan.io import write_json
 
-GAN = {"budget_seconds": 60.0, "wall_seconds": 65.0, "recall": 0.02, "precision": 0.9, "fid": 70.0,
+GAN = {"budget_kimg": 60.0, "wall_seconds": 65.0, "recall": 0.02, "precision": 0.9, "fid": 70.0,
        "class_accuracy": 0.97, "copies": 0.4, "checkpoint_step": 500}  # fmt: skip
 
 

@@ -102,7 +102,7 @@ def test_a_tiny_study_runs_resumes_and_merges(fmnist_dir: Path, tmp_path: Path, 
 
 def test_a_tiny_v2_study_runs_by_default_resumes_and_merges(fmnist_dir: Path, tmp_path: Path, capsys):
     out = tmp_path / "study"
-    args = ["study", "augmentation", "--per-class", "3", "--seeds", "1", "--gan-seconds", "0.2", "--min-passes", "1",
+    args = ["study", "augmentation", "--per-class", "3", "--seeds", "1", "--gan-kimg", "0.2", "--min-passes", "1",
             "--min-steps", "1", "--transfer-n", "none", "--eval-n", "0", "--classifier-preset", "small-cnn",
             "--data-dir", str(fmnist_dir), "--device", "cpu", "--out", str(out)]  # fmt: skip
     assert main(args) == 0
@@ -111,6 +111,6 @@ def test_a_tiny_v2_study_runs_by_default_resumes_and_merges(fmnist_dir: Path, tm
     assert main(["study", "merge", str(out)]) == 0
     assert "**Protocol (v2).**" in (out / "report.md").read_text()
     assert main([*args[:2], "--protocol", "v1", *args[2:]]) == 2  # v2-only flags with --protocol v1
-    assert "--gan-seconds is an option of the other protocol, not v1" in capsys.readouterr().err
+    assert "--gan-kimg is an option of the other protocol, not v1" in capsys.readouterr().err
     assert main([*args, "--truncation", "0.5"]) == 2
     assert "--truncation is an option of the other protocol, not v2" in capsys.readouterr().err

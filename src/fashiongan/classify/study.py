@@ -48,12 +48,14 @@ from fashiongan.classify.study_data import (
 )
 from fashiongan.classify.study_gan import run_cell_gan, sample_pool, train_source, wait_for_source
 from fashiongan.classify.study_plan import (
+    FULL_PER_CLASS,
     PROTOCOL,
     StudyPlan,
     cell_name,
     check_plan,
     classifier_recipe,
     digest,
+    gan_kimg,
     shard_cells,
 )
 from fashiongan.classify.study_pseudo import pseudo_pool
@@ -65,6 +67,21 @@ from fashiongan.run.device import device_name, resolve_device
 log = logging.getLogger(__name__)
 
 SOURCE_FOLDER = "transfer-source"
+CLASSES = 10  # Fashion-MNIST's: the cost estimate below only needs the relative sizes of cells
+
+
+def cell_cost(plan: StudyPlan, per_class: int | None, preset_batch: int) -> float:
+    """A rough cost of a cell in thousands of GAN images, to deal cells out evenly over shards and ranks: its
+    GANs, plus every arm's classifier images, each worth about 0.6 of a GAN image at batch 32 and 0.42 at
+    batch 128 on a 2-core CPU (docs/classify.md)."""
+    n = FULL_PER_CLASS if per_class is None else per_class
+    real = CLASSES * (n - val_per_class(n))
+    recipe = classifier_recipe(plan, real, preset_batch)
+    transfer = plan.has_transfer(per_class)
+    plus_gan = (1 if plan.is_large(per_class) else 3) + 2 * transfer  # + GAN arms; transfer: its twin, pseudo-label
+    units = 3 + plus_gan * (1 + max(plan.ratios_at(per_class))) + (per_class is not None)  # GAN only: 1 pass
+    image_cost = 0.6 * (32 / recipe.batch_size) ** 0.25
+    return gan_kimg(plan, per_class) * (1 + transfer) + image_cost * units * recipe.passes * real / 1000
 
 
 def pool_size(plan: StudyPlan, per_class: int | None, real: ImageDataset, repeats: int) -> int:
@@ -142,17 +159,20 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     """Run this process's share of the cells, skipping finished ones; returns the results of the cells it ran.
 
     Shard 1 (rank 0 under torchrun) trains the transfer source while any transfer cell is unfinished; the
-    other shards wait for it before their first transfer cell.
+    other shards run their transfer cells last and wait for it there if need be.
     """
     out = Path(out)
     plan.check()
     out.mkdir(parents=True, exist_ok=True)
     check_plan(plan, out)
     check_cells(out)
-    mine, shard_number = shard_cells(plan.cells(), shard)
+    batch = get_preset(plan.classifier_preset).batch_size
+    costs = [cell_cost(plan, n, batch) for n, _ in plan.cells()]
+    head_start = plan.source_kimg if plan.transfer_per_class else 0.0  # shard 1 trains the source first
+    mine, shard_number = shard_cells(plan.cells(), shard, costs, head_start)
     distributed.work_alone()  # with --shard under torchrun too: every cell trains in this process alone
     unfinished = [c for c in plan.cells() if not (out / "cells" / f"{cell_name(*c)}.json").is_file()]
-    todo = [c for c in mine if c in unfinished]
+    todo = sorted((c for c in mine if c in unfinished), key=lambda c: plan.has_transfer(c[0]))  # source first
     source_needed = any(plan.has_transfer(n) for n, _ in unfinished)
     if not todo and not (source_needed and shard_number == 1):
         log.info("every cell of this share is done")

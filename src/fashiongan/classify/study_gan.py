@@ -1,14 +1,14 @@
 """The GANs of a v2 study: each cell's GAN, its transfer twin, the transfer source, their numbers and pools.
 
-A cell's GAN is the data-efficient engine's ``fewshot`` preset (adaptive discriminator augmentation,
-epochs of 20,000 images) trained on the cell's training images only, for a time budget that grows with
-N. The cell's validation images are its held-out set: scored in the features of a fixed *random* network
-(no network trained on other labelled data takes part), they choose ``checkpoints/best``, which is what
-every GAN arm samples; only scores from the second half of the budget may choose (``gan_select_after``:
-with a few dozen validation images an early, poor checkpoint can win by chance). The transfer twin is the
-same recipe started from the source GAN (``init_from``): one unconditional GAN per study, trained on the
-training split's images without labels (every cell's validation images left out). ``fashiongan evaluate``
-then measures each GAN at ``eval_n`` images.
+A cell's GAN is the data-efficient engine's ``fewshot`` preset (adaptive discriminator augmentation, epochs of
+20,000 images) trained on the cell's training images only, for an image budget that grows with N (whole
+epochs: the same GAN on a fast or a slow machine, alone or beside other ranks). The cell's validation images
+are its held-out set: scored in the features of a fixed *random* network (no network trained on other labelled
+data takes part), they choose ``checkpoints/best``, which is what every GAN arm samples; only scores from the
+second half of the budget may choose (``gan_select_after``: with a few dozen validation images an early, poor
+checkpoint can win by chance). The transfer twin is the same recipe started from the source GAN
+(``init_from``): one unconditional GAN per study, trained on the training split's images without labels (every
+cell's validation images left out). ``fashiongan evaluate`` then measures each GAN at ``eval_n`` images.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 import fashiongan
-from fashiongan.classify.study_plan import StudyPlan, gan_seconds
+from fashiongan.classify.study_plan import StudyPlan, budget_epochs, gan_kimg
 from fashiongan.classify.synthetic import SyntheticSource
 from fashiongan.config import RunConfig, make_config
 from fashiongan.data.dataset import ImageDataset
@@ -38,26 +38,34 @@ POOL_SEED_BASE = 3_000_000_000  # noise seeds of the pools, apart from other use
 SOURCE_SEED = 0
 
 
-def cell_gan_config(plan: StudyPlan, per_class: int | None, seed: int, holdout_per_class: int,
+def with_image_budget(preset: str, overrides: dict[str, Any], kimg: float, num_images: int) -> RunConfig:
+    """``preset`` with ``overrides``, trained for the whole epochs nearest to ``kimg`` thousand images."""
+    epoch_images = make_config(preset, overrides).train.epoch_images
+    epochs = budget_epochs(kimg, num_images, epoch_images)
+    return make_config(preset, {**overrides, "train.seconds": None, "train.epochs": epochs})
+
+
+def cell_gan_config(plan: StudyPlan, per_class: int | None, seed: int, holdout_per_class: int, num_images: int,
                     init_from: Path | None = None) -> RunConfig:
-    """The cell GAN's config: ``gan_preset`` for ``gan_seconds(N)``, held-out choice on random features."""
+    """The cell GAN's config: ``gan_preset`` for ``gan_kimg(N)`` on ``num_images`` images, held-out choice on
+    random features."""
     overrides: dict[str, Any] = {
-        "train.seed": seed, "train.device": plan.device, "train.seconds": gan_seconds(plan, per_class),
-        "train.epochs": None, "train.sample_every": RARELY, "data.holdout_per_class": holdout_per_class, **SELECT,
-        "train.select_after": plan.gan_select_after,
+        "train.seed": seed, "train.device": plan.device, "train.sample_every": RARELY,
+        "data.holdout_per_class": holdout_per_class, **SELECT, "train.select_after": plan.gan_select_after,
     }  # fmt: skip
     if init_from is not None:
         overrides["train.init_from"] = str(init_from)
-    return make_config(plan.gan_preset, {**overrides, **plan.gan_overrides})
+    return with_image_budget(plan.gan_preset, {**overrides, **plan.gan_overrides}, gan_kimg(plan, per_class),
+                             num_images)
 
 
-def source_config(plan: StudyPlan) -> RunConfig:
-    """The transfer source: unconditional (labels ignored), ``source_seconds`` of training."""
-    overrides = {"model.conditional": False, "train.aux_weight": 0.0, "train.seconds": plan.source_seconds,
-                 "train.epochs": None, "train.seed": SOURCE_SEED, "train.device": plan.device,
-                 "train.sample_every": RARELY}
-    tiny = {k: v for k, v in plan.gan_overrides.items() if k.startswith("model.") or k == "train.batch_size"}
-    return make_config(SOURCE_PRESET, {**overrides, **tiny})
+def source_config(plan: StudyPlan, num_images: int) -> RunConfig:
+    """The transfer source: unconditional (labels ignored), ``source_kimg`` thousand images of training."""
+    overrides = {"model.conditional": False, "train.aux_weight": 0.0, "train.seed": SOURCE_SEED,
+                 "train.device": plan.device, "train.sample_every": RARELY}
+    tiny = {k: v for k, v in plan.gan_overrides.items()
+            if k.startswith("model.") or k in ("train.batch_size", "train.epoch_images")}
+    return with_image_budget(SOURCE_PRESET, {**overrides, **tiny}, plan.source_kimg, num_images)
 
 
 def train_gan(config: RunConfig, run_dir: Path, train: ImageDataset, holdout: ImageDataset | None) -> float:
@@ -95,12 +103,13 @@ def run_cell_gan(plan: StudyPlan, per_class: int | None, seed: int, train: Image
     record_path = run_dir / "study_gan.json"
     if record_path.is_file():
         return read_json(record_path, "study GAN record")
-    config = cell_gan_config(plan, per_class, seed, holdout_per_class, init_from)
+    config = cell_gan_config(plan, per_class, seed, holdout_per_class, len(train), init_from)
     wall = train_gan(config, run_dir, train, val)
     started = time.perf_counter()
-    record = {"budget_seconds": config.train.seconds, "wall_seconds": round(wall, 1), "preset": plan.gan_preset,
-              "init_from": config.train.init_from, "steps_trained": describe_checkpoint(run_dir, "last")["step"],
-              **evaluate_gan(plan, run_dir)}  # steps in the time budget tell how fast the machine was
+    last = describe_checkpoint(run_dir, "last")
+    record = {"budget_kimg": gan_kimg(plan, per_class), "epochs": config.train.epochs,
+              "images_trained": last["images_seen"], "wall_seconds": round(wall, 1), "preset": plan.gan_preset,
+              "init_from": config.train.init_from, "steps_trained": last["step"], **evaluate_gan(plan, run_dir)}
     record["eval_seconds"] = round(time.perf_counter() - started, 1)
     write_json(record_path, record)
     return record
@@ -111,9 +120,10 @@ def train_source(plan: StudyPlan, data: ImageDataset, run_dir: Path) -> dict[str
     record_path = run_dir / "study_source.json"
     if record_path.is_file():
         return read_json(record_path, "transfer source record")
-    wall = train_gan(source_config(plan), run_dir, data, None)
-    record = {"images": len(data), "budget_seconds": plan.source_seconds, "wall_seconds": round(wall, 1),
-              "preset": SOURCE_PRESET, "conditional": False}
+    config = source_config(plan, len(data))
+    wall = train_gan(config, run_dir, data, None)
+    record = {"images": len(data), "budget_kimg": plan.source_kimg, "epochs": config.train.epochs,
+              "wall_seconds": round(wall, 1), "preset": SOURCE_PRESET, "conditional": False}
     write_json(record_path, record)
     return record
 

@@ -1,5 +1,5 @@
 """What a v2 augmentation study measures (the plan), how its cells are named and shared out, and the rules
-that size each cell: the classifier's passes over its real images and its GAN's time budget.
+that size each cell: the classifier's passes over its real images and its GAN's image budget.
 
 The plan is saved as OUT/study.json with the protocol's name; a re-run with other settings, or into a
 folder of another protocol, is refused with one line. docs/classify.md explains every number here.
@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from fashiongan import distributed
+from fashiongan.data.batches import epoch_repeats
 from fashiongan.errors import UserError
 from fashiongan.io import read_json, write_json
 from fashiongan.validation import Rule, check_object
@@ -32,7 +33,8 @@ LEGACY = {"gan_select_after": 0.0}  # what a study.json written before a setting
 class StudyPlan:
     """Everything that makes two runs' cells comparable (device and data folder aside).
 
-    The defaults take about 3.7 hours on 2 CPU cores, measured (docs/classify.md has the cost of each part).
+    Budgets count images, not seconds, so a cell's numbers do not depend on the machine or on how many cells
+    share it; docs/classify.md has the measured time of the defaults and the cost of each part.
     """
 
     per_class: list[int | None] = field(default_factory=lambda: [10, 25, 50, 250, None])  # None: all
@@ -41,8 +43,8 @@ class StudyPlan:
     large_from: int | None = 250  # from this N on (and at all): ``large_ratios``, one GAN arm, no GAN-only at all
     large_ratios: list[float] = field(default_factory=lambda: [0.5])
     gan_preset: str = "fewshot"
-    gan_seconds_small: float = 180.0  # GAN budget at N = 10, rising linearly in log N ...
-    gan_seconds_large: float = 240.0  # ... to this at N = all
+    gan_kimg_small: float = 160.0  # GAN budget in thousands of images at N = 10, rising linearly in log N ...
+    gan_kimg_large: float = 240.0  # ... to this at N = all
     gan_select_after: float = 0.5  # held-out scores in the first half of a GAN's budget cannot choose it
     classifier_preset: str = "fmnist-cnn"
     min_passes: int = 4  # passes over the real training images, at least ...
@@ -50,8 +52,8 @@ class StudyPlan:
     small_batch: int = 32  # the batch of cells with fewer than ``small_batch_below`` training images
     small_batch_below: int = 10_000
     precision: str = "auto"  # classifier autocast: bf16 where the CPU has it natively
-    transfer_per_class: list[int] = field(default_factory=lambda: [10, 50])  # N with transfer and pseudo-label arms
-    source_seconds: float = 300.0  # the transfer source GAN's budget (once per study)
+    transfer_per_class: list[int] = field(default_factory=lambda: [10])  # N with transfer and pseudo-label arms
+    source_kimg: float = 240.0  # the transfer source GAN's budget in thousands of images (once per study)
     pseudo_threshold: float = 0.95  # pseudo-labels kept at this probability or more (Lee 2013)
     pseudo_candidates: int = 20_000  # unlabelled images the labeller looks at (seeded draw)
     pool_per_class: int = 1000  # GAN images drawn once per cell and class; epochs draw from them
@@ -113,28 +115,46 @@ def classifier_recipe(plan: StudyPlan, real_images: int, preset_batch: int) -> R
     return Recipe(epochs * repeats, repeats, epochs, batch_size)
 
 
-def gan_seconds(plan: StudyPlan, per_class: int | None) -> float:
-    """The cell GAN's budget: linear in log N from N = 10 (small) to N = all (large), clamped."""
+def gan_kimg(plan: StudyPlan, per_class: int | None) -> float:
+    """The cell GAN's budget in thousands of images: linear in log N from N = 10 (small) to N = all (large),
+    clamped."""
     n = FULL_PER_CLASS if per_class is None else per_class
     share = (math.log(n) - math.log(10)) / (math.log(FULL_PER_CLASS) - math.log(10))
     share = min(1.0, max(0.0, share))
-    return round(plan.gan_seconds_small + share * (plan.gan_seconds_large - plan.gan_seconds_small), 1)
+    return round(plan.gan_kimg_small + share * (plan.gan_kimg_large - plan.gan_kimg_small), 1)
+
+
+def budget_epochs(kimg: float, num_images: int, epoch_images: int) -> int:
+    """Whole epochs nearest to ``kimg`` thousand images, at least one (an epoch repeats a small set to at
+    least ``epoch_images``, the trainer's rule)."""
+    per_epoch = num_images * epoch_repeats(num_images, epoch_images)
+    return max(1, round(kimg * 1000 / max(1, per_epoch)))
 
 
 def cell_name(per_class: int | None, seed: int) -> str:
     return f"n{'all' if per_class is None else per_class}-s{seed}"
 
 
-def shard_cells(cells: list[Any], shard: tuple[int, int] | None) -> tuple[list[Any], int]:
-    """(this process's cells, its 1-based shard number). Shard (k, n) takes every n-th cell from the k-th;
-    under torchrun each rank takes its share and then trains alone (``work_alone``)."""
+def shard_cells(cells: list[Any], shard: tuple[int, int] | None,
+                costs: list[float] | None = None, head_start: float = 0.0) -> tuple[list[Any], int]:
+    """(this process's cells, its 1-based shard number). Shard (k, n) takes every n-th cell from the k-th, or,
+    given each cell's expected ``costs``, the cells that dealing them out largest first to the least loaded
+    share (share 1 starting ``head_start`` behind) gives it: shares then take about the same time. Under
+    torchrun each rank takes its share and then trains alone (``work_alone``)."""
     if shard is None:
         rank, world = distributed.work_alone()
         shard = (rank + 1, world)
     k, n = shard
     if not 1 <= k <= n:
         raise UserError(f"--shard K/N needs 1 <= K <= N; got {k}/{n}")
-    return cells[k - 1 :: n], k
+    if costs is None:
+        return cells[k - 1 :: n], k
+    loads, owner = [head_start] + [0.0] * (n - 1), {}
+    for i in sorted(range(len(cells)), key=lambda i: -costs[i]):
+        share = min(range(n), key=lambda s: loads[s])
+        loads[share] += costs[i]
+        owner[i] = share
+    return [cell for i, cell in enumerate(cells) if owner[i] == k - 1], k
 
 
 def digest(positions: torch.Tensor) -> str:

@@ -27,15 +27,22 @@ def n_label(n: Any) -> str:
     return str(n)
 
 
+def budget_label(record: dict[str, Any]) -> str:
+    """A GAN's budget as its record gives it: thousands of images (a folder from before 2026-12-07: seconds)."""
+    if record.get("budget_kimg") is not None:
+        return f"{record['budget_kimg']:g} kimg"
+    return f"{record.get('budget_seconds')} s"
+
+
 def protocol(saved: dict[str, Any], cells: list[dict[str, Any]], source: dict[str, Any] | None) -> str:
     """The protocol in one paragraph, with the numbers this study used (a plan's missing keys: the defaults)."""
     plan = {**dataclasses.asdict(StudyPlan()), **saved}
     recipes = sorted({(c["per_class"] or 10**9, (c.get("recipe") or {}).get("passes"),
                        (c.get("recipe") or {}).get("batch_size")) for c in cells})
     passes = ", ".join(f"N = {'all' if n == 10**9 else n}: {p} passes of batch {b}" for n, p, b in recipes)
-    budgets = sorted({(c["per_class"] or 10**9, c["gan"].get("budget_seconds")) for c in cells})
-    budget_text = ", ".join(f"{'all' if n == 10**9 else n}: {s} s" for n, s in budgets)
-    source_text = (f"{source['images']:,} images, {source['budget_seconds']:g} s of training" if source
+    budgets = sorted({(c["per_class"] or 10**9, budget_label(c["gan"])) for c in cells})
+    budget_text = ", ".join(f"{'all' if n == 10**9 else n}: {b}" for n, b in budgets)
+    source_text = (f"{source['images']:,} images, {budget_label(source)} of training" if source
                    else "no source trained in this folder")
     large = plan["large_from"]
     return (
@@ -136,12 +143,12 @@ def gan_table(cells: list[dict[str, Any]], key: str) -> list[str]:
     for cell in cells:
         if cell.get(key):
             groups.setdefault(cell["per_class"], []).append(cell[key])
-    lines = ["| N | GANs | budget (s) | " + " | ".join(label for label, _, _ in GAN_NUMBERS) + " | diagnosis |",
+    lines = ["| N | GANs | budget | " + " | ".join(label for label, _, _ in GAN_NUMBERS) + " | diagnosis |",
              "|---:|---:|---:|" + "---:|" * len(GAN_NUMBERS) + "---|"]
     for n in sorted(groups, key=lambda v: 10**9 if v is None else v):
         means = mean_numbers(groups[n])
         values = ["–" if means[k] is None else f"{means[k]:.{d}f}" for _, k, d in GAN_NUMBERS]
-        lines.append(f"| {'all' if n is None else n} | {len(groups[n])} | {groups[n][0].get('budget_seconds')} | "
+        lines.append(f"| {'all' if n is None else n} | {len(groups[n])} | {budget_label(groups[n][0])} | "
                      + " | ".join(values) + f" | {diagnosis(means)} |")
     return lines
 

@@ -21,8 +21,8 @@ from fashiongan.outputs import check_output_folder, has_any
 
 PROTOCOLS = ("v2", "v1")
 V1_ONLY = ("gan_minutes", "classifier_steps", "filter_confidence", "truncation")
-V2_ONLY = ("large_ratios", "gan_seconds", "gan_select_after", "min_passes", "min_steps", "transfer_n",
-           "source_minutes", "eval_n")
+V2_ONLY = ("large_ratios", "gan_kimg", "gan_select_after", "min_passes", "min_steps", "transfer_n",
+           "source_kimg", "eval_n")
 
 
 @dataclass
@@ -38,8 +38,8 @@ class StudyOptions:
     ratios: str | None = option(None, "extra images per real image; several: a grid each GAN arm chooses from on "
                                 "validation (default: 1; v1: 0.5,1,2,3)", flag="ratios")
     large_ratios: str | None = option(None, "v2: the same at N >= 250 and all (default: 0.5)", flag="large-ratios")
-    gan_seconds: str | None = option(None, "v2: GAN budget in seconds at N = 10 and at N = all, linear in log N "
-                                     "between (default: 180,240)", flag="gan-seconds")
+    gan_kimg: str | None = option(None, "v2: GAN budget in thousands of images at N = 10 and at N = all, linear "
+                                  "in log N between (default: 160,240)", flag="gan-kimg")
     gan_select_after: float | None = option(None, "v2: share of a GAN's budget before which its validation scores "
                                             "cannot choose its checkpoint (default: 0.5; 0: any)", low=0.0,
                                             high=1.0, flag="gan-select-after")
@@ -48,9 +48,9 @@ class StudyOptions:
     min_steps: int | None = option(None, "v2: and enough passes for this many steps' worth of real images "
                                    "(default: 800)", low=1, high=10_000_000, flag="min-steps")
     transfer_n: str | None = option(None, "v2: the N with transfer and pseudo-label arms, or 'none' (default: "
-                                    "10,50)", flag="transfer-n")
-    source_minutes: float | None = option(None, "v2: the transfer source GAN's budget (default: 5)", above=0.0,
-                                          below=10_000.0, flag="source-minutes")
+                                    "10)", flag="transfer-n")
+    source_kimg: float | None = option(None, "v2: the transfer source GAN's budget in thousands of images "
+                                       "(default: 240)", above=0.0, below=100_000.0, flag="source-kimg")
     eval_n: int | None = option(None, "v2: generated images per evaluation of a cell's GAN, 0: none (default: "
                                 "2000)", low=0, high=100_000, flag="eval-n")
     gan_minutes: float | None = option(None, "v1: GAN training budget per cell (default: 3)", above=0.0,
@@ -72,8 +72,8 @@ class StudyOptions:
 
 
 MAX_PER_CLASS = 1_000_000  # more than any class of any dataset; 'all' takes every image
-QUICK = {"per_class": "10,50", "seeds": 2, "gan_seconds": "30", "min_steps": 300, "transfer_n": "10",
-         "source_minutes": 1.0, "eval_n": 1000}
+QUICK = {"per_class": "10,50", "seeds": 2, "gan_kimg": "20", "min_steps": 300, "transfer_n": "10",
+         "source_kimg": 40.0, "eval_n": 1000}
 QUICK_V1 = {"per_class": "10,100", "seeds": 2, "ratios": "1,2", "gan_minutes": 1.0, "classifier_steps": 150}
 
 
@@ -93,9 +93,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--protocol", choices=PROTOCOLS, default="v2",
                    help="v2 (default): the paired, equal-exposure protocol; v1: the first study (docs/study/v1)")
     a.add_argument("--quick", action="store_true",
-                   help="a small study (v2: N 10,50; 2 seeds; 30-s GANs; 300-step classifiers; transfer at N = "
+                   help="a small study (v2: N 10,50; 2 seeds; 20,000-image GANs; 300-step classifiers; transfer at N = "
                         "10): at most 20 min on 2 CPU cores")
-    a.add_argument("--shard", metavar="K/N", help="run only every N-th cell starting at the K-th (1 <= K <= N)")
+    a.add_argument("--shard", metavar="K/N", help="run only the K-th of N shares of the cells (1 <= K <= N; v2: "
+                   "dealt out by expected cost, v1: every N-th from the K-th)")
     a.add_argument("--out", required=True, metavar="DIR", help="study folder (cells/, work/, the report)")
     a.add_argument("--force", action="store_true", help="write the study into an --out folder that holds other files")
     m = commands.add_parser("merge", help="build the report from a study folder's finished cells")
@@ -171,18 +172,18 @@ def plan_from_args(args: argparse.Namespace):
         levers |= {k: set_[k] for k in ("classifier_steps", "filter_confidence", "truncation") if k in set_}
         return study_v1.StudyPlan(**common, **levers)
     v2: dict = {k: set_[k] for k in ("min_passes", "min_steps", "eval_n", "gan_select_after") if k in set_}
-    if "gan_seconds" in set_:
-        seconds = parse_numbers(o.gan_seconds, "--gan-seconds", "60,150", 100_000)
-        if len(seconds) > 2:
-            raise UserError(f"--gan-seconds takes one or two numbers (at N = 10, at N = all); got {o.gan_seconds!r}")
-        v2 |= {"gan_seconds_small": seconds[0], "gan_seconds_large": seconds[-1]}
+    if "gan_kimg" in set_:
+        kimg = parse_numbers(o.gan_kimg, "--gan-kimg", "160,240", 100_000)
+        if len(kimg) > 2:
+            raise UserError(f"--gan-kimg takes one or two numbers (at N = 10, at N = all); got {o.gan_kimg!r}")
+        v2 |= {"gan_kimg_small": kimg[0], "gan_kimg_large": kimg[-1]}
     if "large_ratios" in set_:
         v2["large_ratios"] = parse_numbers(o.large_ratios, "--large-ratios", "0.5")
     if "transfer_n" in set_:
         v2["transfer_per_class"] = [] if o.transfer_n.strip().lower() == "none" else \
             [n for n in parse_per_class(o.transfer_n, "--transfer-n") if n is not None]
-    if "source_minutes" in set_:
-        v2["source_seconds"] = 60.0 * o.source_minutes
+    if "source_kimg" in set_:
+        v2["source_kimg"] = o.source_kimg
     return study_plan.StudyPlan(**common, **v2)
 
 
