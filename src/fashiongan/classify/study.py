@@ -180,10 +180,10 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     data = load_study_data(plan)
     if source_needed and shard_number == 1:
         prepare_source(plan, data, out)
-    elif any(plan.has_transfer(n) for n, _ in todo):
-        wait_for_source(out / "work" / SOURCE_FOLDER)
     results = []
     for i, (per_class, seed) in enumerate(todo, 1):
+        if plan.has_transfer(per_class):
+            wait_for_source(out / "work" / SOURCE_FOLDER)
         log.info("cell %d/%d: %s", i, len(todo), cell_name(per_class, seed))
         results.append(run_cell(plan, data, per_class, seed, out))
     return results
