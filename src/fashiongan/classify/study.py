@@ -172,7 +172,8 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     mine, shard_number = shard_cells(plan.cells(), shard, costs, head_start)
     distributed.work_alone()  # with --shard under torchrun too: every cell trains in this process alone
     unfinished = [c for c in plan.cells() if not (out / "cells" / f"{cell_name(*c)}.json").is_file()]
-    todo = sorted((c for c in mine if c in unfinished), key=lambda c: plan.has_transfer(c[0]))  # source first
+    # seed by seed (a stopped run holds whole seeds), transfer cells last in a seed (the source may be training)
+    todo = sorted((c for c in mine if c in unfinished), key=lambda c: (c[1], plan.has_transfer(c[0])))
     source_needed = any(plan.has_transfer(n) for n, _ in unfinished)
     if not todo and not (source_needed and shard_number == 1):
         log.info("every cell of this share is done")
