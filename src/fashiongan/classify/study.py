@@ -159,7 +159,7 @@ def run_study(plan: StudyPlan, out: str | Path, shard: tuple[int, int] | None = 
     """Run this process's share of the cells, skipping finished ones; returns the results of the cells it ran.
 
     Shard 1 (rank 0 under torchrun) trains the transfer source while any transfer cell is unfinished; the
-    other shards run their transfer cells last and wait for it there if need be.
+    other shards run their transfer cells last within each seed and wait for it there if need be.
     """
     out = Path(out)
     plan.check()
