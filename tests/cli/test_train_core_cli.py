@@ -51,7 +51,7 @@ def test_a_help_text_that_states_its_default_is_not_told_none(capsys):
     with pytest.raises(SystemExit):
         main(["study", "augmentation", "--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
-    assert "(default: 180,240)" in text and "default: None" not in text
+    assert "(default: 160,240)" in text and "default: None" not in text
 
 
 def test_set_reaches_any_option_and_bad_values_are_one_line(capsys):
